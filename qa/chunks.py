@@ -1,0 +1,85 @@
+"""The unit of citation: one numbered paragraph of an article, a preamble recital, or a commentary paragraph."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+CONVENTION = "convention"
+
+# Parts of the convention that are not articles; they stand in `article`'s place when scoring.
+HEADER, PREAMBLE, CLOSING = "header", "preamble", "closing"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A lettered sub-paragraph (`a`) or roman item (`a.ii`) inside a chunk's text, by character offsets."""
+
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    source: str  # "convention" or the commentary document id
+    kind: str  # header | preamble | article | closing | commentary
+    text: str  # verbatim corpus text, wrapped lines joined by single spaces
+    lang: str
+    position: int  # order within its source
+    article: str | None = None
+    paragraph: str | None = None
+    title_uk: str = ""
+    title_en: str = ""
+    path: tuple[str, ...] = ()  # chapter / section / title headings
+    refs: tuple[str, ...] = ()  # cross-references: "2", "6.1", "9.1.a"
+    links: tuple[str, ...] = ()  # database codes of other acts, e.g. "995_004"
+    spans: tuple[Span, ...] = ()
+    doc_title: str = ""
+
+    @property
+    def part(self) -> str:
+        """What a citation of this chunk points at: article number, a named part, or the document id."""
+        if self.article:
+            return self.article
+        if self.source == CONVENTION:
+            return self.kind
+        return self.source
+
+    def embedding_text(self) -> str:
+        """Context carried into the vector so "the article on illegal access" finds Article 2."""
+        if self.kind == "article":
+            head = f"Стаття {self.article} – {self.title_uk} ({self.title_en})."
+        elif self.kind == "commentary":
+            head = f"Коментар / Commentary: {self.doc_title}."
+        else:
+            head = f"{self.title_uk} ({self.title_en})."
+        return f"{head} {self.text}"
+
+    def span_at(self, start: int, end: int) -> Span | None:
+        """The innermost sub-paragraph that holds [start, end) entirely, if any."""
+        best = None
+        for span in self.spans:
+            if span.start <= start and end <= span.end:
+                if best is None or span.end - span.start < best.end - best.start:
+                    best = span
+        return best
+
+    def to_row(self) -> dict:
+        row = asdict(self)
+        for key in ("path", "refs", "links"):
+            row[key] = json.dumps(list(row[key]), ensure_ascii=False)
+        row["spans"] = json.dumps([[s.label, s.start, s.end] for s in self.spans])
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Chunk":
+        data = dict(row)
+        for key in ("path", "refs", "links"):
+            data[key] = tuple(json.loads(data[key]))
+        data["spans"] = tuple(Span(label, s, e) for label, s, e in json.loads(data["spans"]))
+        return cls(**data)
+
+
+CHUNK_FIELDS = tuple(Chunk.__dataclass_fields__)

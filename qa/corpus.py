@@ -1,0 +1,69 @@
+"""The corpus folder: which files there are, what each one is, and a hash that says when it changed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunks import Chunk
+from .commentary_parser import parse_commentary
+from .convention_parser import looks_like_convention, parse_convention
+from .errors import CorpusError
+
+PARSER_VERSION = "1"  # bump when parsing changes chunk text or ids: it makes old indexes stale
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path
+    doc_id: str
+    raw: str
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read corpus file ({exc.strerror or exc})") from exc
+    if b"\x00" in data:
+        raise CorpusError(f"{path}: binary data in a corpus file (expected UTF-8 text)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def corpus_files(corpus_dir: Path) -> list[CorpusFile]:
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"{corpus_dir}: corpus folder not found")
+    paths = sorted(p for p in corpus_dir.iterdir() if p.suffix in {".txt", ".md"} and not p.name.startswith("."))
+    if not paths:
+        raise CorpusError(f"{corpus_dir}: no .txt corpus files")
+    return [CorpusFile(p, p.stem, _read(p)) for p in paths]
+
+
+def corpus_hash(files: list[CorpusFile]) -> str:
+    digest = hashlib.sha256(f"parser={PARSER_VERSION}".encode())
+    for f in files:
+        digest.update(f.path.name.encode())
+        digest.update(hashlib.sha256(f.raw.encode()).digest())
+    return digest.hexdigest()
+
+
+def load_chunks(files: list[CorpusFile]) -> list[Chunk]:
+    """Parse every file; exactly one of them must be the convention."""
+    chunks: list[Chunk] = []
+    conventions = [f for f in files if looks_like_convention(f.raw)]
+    if len(conventions) != 1:
+        names = ", ".join(f.path.name for f in conventions) or "none"
+        raise CorpusError(f"expected exactly one convention text in the corpus, found: {names}")
+    for f in files:
+        if f in conventions:
+            chunks.extend(parse_convention(f.raw, str(f.path)))
+        else:
+            chunks.extend(parse_commentary(f.raw, str(f.path), f.doc_id))
+    ids = [c.chunk_id for c in chunks]
+    if len(set(ids)) != len(ids):
+        raise CorpusError("two corpus files produce the same chunk ids; rename one of them")
+    return chunks

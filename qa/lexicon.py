@@ -1,0 +1,150 @@
+"""Words for lexical search: tokens, Ukrainian lemmas (pymorphy3), light English stems, and the
+English→Ukrainian glossary that lets an English question match Ukrainian text lexically.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from .language import detect_language
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁёІіЇїЄєҐґ’'ʼ]+(?:-[A-Za-zА-Яа-яІіЇїЄєҐґ’'ʼ]+)*|\d+(?:/\d+)?")
+_APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’"})
+GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_uk.tsv"
+
+UK_STOP = frozenset(
+    """і й та а але або чи що як які який яка яке якого якої яких якому яким якими це ця цей цієї цього цих цим
+    цією ці у в на з із зі до від для за по про при під над між через без не ні так же же би б бути є був була
+    було були буде будуть має мають може можуть його її їх їхній свій своїх своєї свого він вона воно вони ми ви
+    ти я мене мені нас вам вас інший інша інші іншої іншого інших такий така таке такі такої такого таких також
+    тільки лише ще вже де коли якщо тому яку чим щодо разі всі усі весь вся все будь-який будь-яка будь-яке
+    то те той ту тих тим тією ст стаття статті пункт пункту п пп""".split()
+)
+EN_STOP = frozenset(
+    """a an the of to in on for by with and or not is are be been being was were does do did what which who whom
+    whose when where why how can could may might must shall should will would this that these those it its as at
+    from into than then there their they them such any all each under about if so no yes i we you he she his her
+    our your me my article art paragraph para say says said tell""".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    return [m.group(0).lower().translate(_APOSTROPHES) for m in _WORD.finditer(text)]
+
+
+_morph = None
+_morph_lock = threading.Lock()
+
+
+def _analyzer():
+    global _morph
+    with _morph_lock:
+        if _morph is None:
+            import pymorphy3
+
+            _morph = pymorphy3.MorphAnalyzer(lang="uk")
+        return _morph
+
+
+@lru_cache(maxsize=200_000)
+def uk_lemma(word: str) -> str:
+    if not re.search(r"[а-яіїєґ]", word):
+        return word
+    return _analyzer().parse(word)[0].normal_form.translate(_APOSTROPHES)
+
+
+_EN_SUFFIXES = ("ational", "ization", "ations", "ation", "ments", "ment", "ness", "ings", "ing", "ities", "ity",
+                "ies", "ied", "ed", "es", "ly", "s")
+
+
+@lru_cache(maxsize=100_000)
+def en_stem(word: str) -> str:
+    """A deliberately light stemmer: enough to equate 'interceptions'/'intercepted'/'intercept'."""
+    w = word.lower()
+    for suffix in _EN_SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    return w.rstrip("e") if len(w) > 4 else w
+
+
+def uk_terms(text: str) -> list[str]:
+    """Lemmas of the Ukrainian (and any Latin) words in `text`, stop words removed."""
+    out = []
+    for tok in tokens(text):
+        if tok.isdigit():
+            out.append(tok)
+            continue
+        lemma = uk_lemma(tok)
+        if lemma not in UK_STOP and len(lemma) > 1:
+            out.append(lemma)
+    return out
+
+
+def en_terms(text: str) -> list[str]:
+    return ["en:" + en_stem(t) for t in tokens(text) if t not in EN_STOP and (len(t) > 1 or t.isdigit())]
+
+
+class Glossary:
+    """English legal terms (single words and phrases, stemmed) → Ukrainian lemmas of the convention's wording."""
+
+    def __init__(self, entries: list[tuple[str, str]]):
+        self._phrases: dict[tuple[str, ...], list[str]] = {}
+        for english, ukrainian in entries:
+            key = tuple(en_stem(t) for t in tokens(english))
+            if key:
+                merged = self._phrases.get(key, []) + uk_terms(ukrainian)
+                self._phrases[key] = list(dict.fromkeys(merged))
+        self._longest = max((len(k) for k in self._phrases), default=1)
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_PATH) -> "Glossary":
+        entries = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                english, _, ukrainian = line.partition("\t")
+                entries.append((english.strip(), ukrainian.strip()))
+        return cls(entries)
+
+    def translate(self, text: str) -> list[str]:
+        """Ukrainian lemmas for the glossary phrases found in `text`, longest match first."""
+        stems = [en_stem(t) for t in tokens(text)]
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self._longest, len(stems) - i), 0, -1):
+                hit = self._phrases.get(tuple(stems[i : i + size]))
+                if hit:
+                    out.extend(hit)
+                    i += size
+                    break
+            else:
+                if stems[i].isdigit():
+                    out.append(stems[i])
+                i += 1
+        return out
+
+
+@lru_cache(maxsize=1)
+def glossary() -> Glossary:
+    return Glossary.load()
+
+
+def query_terms(text: str, lang: str | None = None) -> list[str]:
+    """What a question is matched on lexically: Ukrainian lemmas, plus for English the glossary and English stems."""
+    lang = lang or detect_language(text)
+    if lang == "uk":
+        return uk_terms(text)
+    return glossary().translate(text) + en_terms(text)
+
+
+def document_terms(text: str, title_en: str = "") -> list[str]:
+    """What a chunk is indexed on: its Ukrainian lemmas, plus its English title as English stems."""
+    return uk_terms(text) + (en_terms(title_en) if title_en else []) + en_terms_if_english(text)
+
+
+def en_terms_if_english(text: str) -> list[str]:
+    return en_terms(text) if detect_language(text) == "en" else []

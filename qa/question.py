@@ -1,0 +1,29 @@
+"""What counts as a question: checked before any work, so bad input gets one clear message."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidQuestion
+
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def validate_question(raw: object, max_chars: int) -> str:
+    """The cleaned question text, or InvalidQuestion saying what is wrong with it."""
+    if not isinstance(raw, str):
+        raise InvalidQuestion("the question must be text")
+    if "\x00" in raw or "\ufffd" in raw:
+        raise InvalidQuestion("the question contains binary data; send plain UTF-8 text")
+    controls = [ch for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"]
+    if controls:
+        raise InvalidQuestion(f"the question contains {len(controls)} control character(s); send plain text")
+    text = " ".join(raw.split())
+    if not text:
+        raise InvalidQuestion("the question is empty")
+    if len(text) > max_chars:
+        raise InvalidQuestion(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    if not _LETTER_OR_DIGIT.search(text):
+        raise InvalidQuestion("the question has no words in it")
+    return text
