@@ -18,6 +18,7 @@ class BM25:
         for doc_id, doc in enumerate(documents):
             for term, tf in Counter(doc).items():
                 self.postings.setdefault(term, []).append((doc_id, tf))
+        self._prefixes: dict[int, frozenset[str]] = {}
         self.idf = {
             term: math.log(1 + (self.n_docs - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()
         }
@@ -39,3 +40,11 @@ class BM25:
 
     def known(self, term: str) -> bool:
         return term in self.postings
+
+    def prefixes(self, length: int) -> frozenset[str]:
+        """Stems of the vocabulary (first `length` letters), for matching derived word forms."""
+        cached = self._prefixes.get(length)
+        if cached is None:
+            cached = frozenset(t[:length] for t in self.postings if len(t) >= length and not t.startswith("en:"))
+            self._prefixes[length] = cached
+        return cached

@@ -6,7 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 
 from .chunks import CLOSING, CONVENTION, HEADER, PREAMBLE, Chunk
-from .titles import PART_TITLES
+
+PART_LABELS = {HEADER: ("Відомості про документ", "Document details"), CLOSING: ("Заключна формула", "Closing formula")}
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Citation:
     chunk_id: str
     quote: str
     title: str = ""
+    part: str = ""  # article number, "header"/"preamble"/"closing", or the commentary id: what scoring compares
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -36,8 +38,8 @@ def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
         word = "Коментар" if lang == "uk" else "Commentary"
         para = "абз." if lang == "uk" else "para."
         return f"{word}: {chunk.doc_title}, {para} {chunk.paragraph}"
-    if chunk.kind in (HEADER, CLOSING):
-        uk, en = PART_TITLES[chunk.kind]
+    if chunk.kind in PART_LABELS:
+        uk, en = PART_LABELS[chunk.kind]
         return uk if lang == "uk" else en
     if chunk.kind == PREAMBLE:
         return f"Преамбула, абз. {chunk.paragraph}" if lang == "uk" else f"Preamble, recital {chunk.paragraph}"

@@ -166,6 +166,74 @@ def index_info(ctx, as_json) -> None:
         sys.exit(1)
 
 
+DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
+
+
+def _parse_minimums(items: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE, e.g. top1=0.85", param_hint="--min")
+    return out
+
+
+@cli.command("eval")
+@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=DEFAULT_GOLD, show_default=True, help="Gold questions (JSONL).")
+@click.option("--answers", "answers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score these answers (JSON contract, JSONL) instead of running this project.")
+@click.option("--min", "minimums", multiple=True, help="Fail (exit 1) below a threshold: --min top1=0.85")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
+@click.option("--save-answers", type=click.Path(dir_okay=False, path_type=Path), help="Write the answers JSONL.")
+@click.pass_context
+def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers) -> None:
+    """Score citation accuracy, retrieval and abstention on a gold set, per language."""
+    from .corpus import corpus_files, load_chunks
+    from .evaluation import check_thresholds, failures, format_table, read_jsonl, score
+
+    settings: Settings = ctx.obj
+    limits = _parse_minimums(minimums)
+    gold = read_jsonl(gold_path)
+    if answers_path:
+        answers = read_jsonl(answers_path)
+    else:
+        answers = run_gold(settings, gold)
+    if save_answers:
+        save_answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
+    report = score(gold, answers, load_chunks(corpus_files(settings.corpus_dir)))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(report))
+        for f in failures(report):
+            click.echo(f"  miss {f['id']} [{f['lang']}/{f['type']}]: expected {f['expected']}, got {f['got']}")
+    problems = check_thresholds(report, limits)
+    for line in problems:
+        click.echo(f"below threshold: {line}", err=True)
+    if problems:
+        sys.exit(1)
+
+
+def run_gold(settings: Settings, gold: list[dict]) -> list[dict]:
+    """Answer every gold question with this project (warm: the index is loaded once)."""
+    from .pipeline import Assistant
+
+    assistant = Assistant(settings, progress=_progress)
+    answers = []
+    for g in gold:
+        try:
+            answers.append(assistant.ask(g["question"], qid=str(g["id"])).to_json())
+        except InvalidQuestion as exc:
+            answers.append({"id": str(g["id"]), "question": g.get("question"), "error": str(exc),
+                            "abstained": True, "citations": [], "retrieved": []})
+    return answers
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False)

@@ -28,7 +28,7 @@ class Settings:
     max_question_chars: int = 2000
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    abstain_threshold: float = 0.5  # minimum grounding score (0..1) to answer
+    abstain_threshold: float = 0.62  # minimum grounding score (0..1) to answer
     rebuild_stale: bool = True  # rebuild a stale/corrupted index instead of failing
 
     def with_overrides(self, **overrides: Any) -> "Settings":

@@ -11,7 +11,12 @@ from .commentary_parser import parse_commentary
 from .convention_parser import looks_like_convention, parse_convention
 from .errors import CorpusError
 
-PARSER_VERSION = "1"  # bump when parsing changes chunk text or ids: it makes old indexes stale
+PARSER_VERSION = "1"
+# The code and data that decide chunk text, titles and index terms: when any of them changes,
+# an index built before is stale even though the corpus files are the same.
+_PACKAGE = Path(__file__).parent
+_BUILD_INPUTS = ("convention_parser.py", "commentary_parser.py", "crossrefs.py", "titles.py", "chunks.py",
+                 "lexicon.py", "data/glossary_en_uk.tsv", "data/synonyms_uk.tsv")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ def corpus_files(corpus_dir: Path) -> list[CorpusFile]:
 
 def corpus_hash(files: list[CorpusFile]) -> str:
     digest = hashlib.sha256(f"parser={PARSER_VERSION}".encode())
+    for name in _BUILD_INPUTS:
+        digest.update((_PACKAGE / name).read_bytes())
     for f in files:
         digest.update(f.path.name.encode())
         digest.update(hashlib.sha256(f.raw.encode()).digest())

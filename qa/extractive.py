@@ -97,7 +97,7 @@ class ExtractiveAnswerer:
             cite_label = label(chunk, lang, sub)
             citations.append(
                 Citation(marker, chunk.source, chunk.article, chunk.paragraph, sub, cite_label, chunk.chunk_id,
-                         quote.text, title(chunk, lang))
+                         quote.text, title(chunk, lang), chunk.part)
             )
             template = templates["lead"] if marker == 1 else templates["more"]
             lines.append(template.format(label=cite_label, title=title(chunk, lang), marker=marker, quote=quote.text))

@@ -16,4 +16,4 @@ def grounding_score(retrieval: Retrieval) -> float:
         return 0.0
     top_dense = max(h.dense for h in retrieval.hits[:3])
     dense_part = min(max((top_dense - DENSE_FLOOR) / DENSE_SPAN, 0.0), 1.0)
-    return 0.5 * dense_part + 0.5 * retrieval.lexical_coverage
+    return 0.4 * dense_part + 0.6 * retrieval.lexical_coverage

@@ -14,6 +14,8 @@ from .language import detect_language
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁёІіЇїЄєҐґ’'ʼ]+(?:-[A-Za-zА-Яа-яІіЇїЄєҐґ’'ʼ]+)*|\d+(?:/\d+)?")
 _APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’"})
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_uk.tsv"
+SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms_uk.tsv"
+_POSSESSIVE = re.compile(r"[’'`]s\b")
 
 UK_STOP = frozenset(
     """і й та а але або чи що як які який яка яке якого якої яких якому яким якими це ця цей цієї цього цих цим
@@ -21,13 +23,16 @@ UK_STOP = frozenset(
     було були буде будуть має мають може можуть його її їх їхній свій своїх своєї свого він вона воно вони ми ви
     ти я мене мені нас вам вас інший інша інші іншої іншого інших такий така таке такі такої такого таких також
     тільки лише ще вже де коли якщо тому яку чим щодо разі всі усі весь вся все будь-який будь-яка будь-яке
-    то те той ту тих тим тією ст стаття статті пункт пункту п пп""".split()
+    то те той ту тих тим тією ст стаття статті пункт пункту п пп повинний мусити треба потрібно можна""".split()
 )
 EN_STOP = frozenset(
     """a an the of to in on for by with and or not is are be been being was were does do did what which who whom
     whose when where why how can could may might must shall should will would this that these those it its as at
     from into than then there their they them such any all each under about if so no yes i we you he she his her
-    our your me my article art paragraph para say says said tell""".split()
+    our your me my article art paragraph para say says said tell also other another same several over before
+    after through without within between during only just very much many more most some own both either neither
+    whether while because since until upon via per whose here now then again ever need needs needed happen
+    happens happened get gets got make makes made use used using apply applies applied provision provisions""".split()
 )
 
 
@@ -102,17 +107,69 @@ class Glossary:
 
     @classmethod
     def load(cls, path: Path = GLOSSARY_PATH) -> "Glossary":
-        entries = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                english, _, ukrainian = line.partition("\t")
-                entries.append((english.strip(), ukrainian.strip()))
-        return cls(entries)
+        return cls(read_pairs(path))
+
+    def _words(self, text: str) -> list[str]:
+        """English tokens: possessives dropped, hyphenated words split unless the glossary knows them whole."""
+        out = []
+        for word in tokens(_POSSESSIVE.sub("", text)):
+            if "-" in word and (en_stem(word),) not in self._phrases:
+                out.extend(part for part in word.split("-") if part)
+            else:
+                out.append(word)
+        return out
 
     def translate(self, text: str) -> list[str]:
         """Ukrainian lemmas for the glossary phrases found in `text`, longest match first."""
-        stems = [en_stem(t) for t in tokens(text)]
+        return [lemma for _, lemmas in self.segments(text) for lemma in lemmas]
+
+    def match(self, text: str) -> tuple[list[str], list[str]]:
+        """(Ukrainian lemmas, English content words the glossary did not understand)."""
+        segments = self.segments(text)
+        return ([lemma for _, lemmas in segments for lemma in lemmas],
+                [words[0] for words, lemmas in segments if not lemmas and not words[0].isdigit()])
+
+    def segments(self, text: str) -> list[tuple[list[str], list[str]]]:
+        """The question cut into glossary phrases and leftover content words: (English words, Ukrainian lemmas)."""
+        words = self._words(text)
+        stems = [en_stem(t) for t in words]
+        out: list[tuple[list[str], list[str]]] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self._longest, len(stems) - i), 0, -1):
+                hit = self._phrases.get(tuple(stems[i : i + size]))
+                if hit:
+                    out.append((words[i : i + size], hit))
+                    i += size
+                    break
+            else:
+                if stems[i].isdigit():
+                    out.append(([words[i]], [stems[i]]))
+                elif words[i] not in EN_STOP and len(words[i]) > 1:
+                    out.append(([words[i]], []))
+                i += 1
+        return out
+
+    def _words(self, text: str) -> list[str]:
+        """English tokens: possessives dropped, hyphenated words split unless the glossary knows them whole."""
+        out = []
+        for word in tokens(_POSSESSIVE.sub("", text)):
+            if "-" in word and (en_stem(word),) not in self._phrases:
+                out.extend(part for part in word.split("-") if part)
+            else:
+                out.append(word)
+        return out
+
+    def translate(self, text: str) -> list[str]:
+        """Ukrainian lemmas for the glossary phrases found in `text`, longest match first."""
+        return self.match(text)[0]
+
+    def match(self, text: str) -> tuple[list[str], list[str]]:
+        """(Ukrainian lemmas, English content words the glossary did not understand)."""
+        words = self._words(text)
+        stems = [en_stem(t) for t in words]
         out: list[str] = []
+        unknown: list[str] = []
         i = 0
         while i < len(stems):
             for size in range(min(self._longest, len(stems) - i), 0, -1):
@@ -124,8 +181,20 @@ class Glossary:
             else:
                 if stems[i].isdigit():
                     out.append(stems[i])
+                elif words[i] not in EN_STOP and len(words[i]) > 1:
+                    unknown.append(words[i])
                 i += 1
-        return out
+        return out, unknown
+
+
+def read_pairs(path: Path) -> list[tuple[str, str]]:
+    """Tab-separated (term, expansion) lines; '#' starts a comment line."""
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            term, _, expansion = line.partition("\t")
+            entries.append((term.strip(), expansion.strip()))
+    return entries
 
 
 @lru_cache(maxsize=1)
@@ -133,11 +202,34 @@ def glossary() -> Glossary:
     return Glossary.load()
 
 
+@lru_cache(maxsize=1)
+def uk_synonyms() -> dict[str, list[str]]:
+    """Lemma of an everyday word → lemmas of the convention's wording for it."""
+    table: dict[str, list[str]] = {}
+    for word, expansion in read_pairs(SYNONYMS_PATH):
+        for lemma in {uk_lemma(t) for t in tokens(word)}:
+            table[lemma] = list(dict.fromkeys(table.get(lemma, []) + uk_terms(expansion)))
+    return table
+
+
+def uk_query_terms(text: str) -> tuple[list[str], list[str]]:
+    """(lemmas to search with, lemmas whose meaning came only through a synonym)."""
+    terms: list[str] = []
+    via_synonym: list[str] = []
+    synonyms = uk_synonyms()
+    for lemma in uk_terms(text):
+        terms.append(lemma)
+        if lemma in synonyms:
+            terms.extend(synonyms[lemma])
+            via_synonym.append(lemma)
+    return terms, via_synonym
+
+
 def query_terms(text: str, lang: str | None = None) -> list[str]:
     """What a question is matched on lexically: Ukrainian lemmas, plus for English the glossary and English stems."""
     lang = lang or detect_language(text)
     if lang == "uk":
-        return uk_terms(text)
+        return uk_query_terms(text)[0]
     return glossary().translate(text) + en_terms(text)
 
 

@@ -16,7 +16,8 @@ import numpy as np
 from .chunks import CONVENTION, PREAMBLE, Chunk
 from .config import Settings
 from .index import Index
-from .lexicon import query_terms
+from .bm25 import BM25
+from .lexicon import en_stem, glossary, query_terms, uk_lemma, uk_query_terms, uk_synonyms, uk_terms
 from .reference_router import Reference, find_references
 
 MODES = ("hybrid", "dense", "bm25")
@@ -145,14 +146,7 @@ class HybridRetriever:
         dense = np.zeros(n, dtype=np.float32)
         lexical = np.zeros(n, dtype=np.float32)
         terms = query_terms(question, lang)
-        uk_terms = [t for t in terms if not t.startswith("en:")]
-        known = [t for t in dict.fromkeys(terms) if self.index.bm25.known(t)]
-        coverage = len(known) / max(len(dict.fromkeys(terms)), 1)
-        if lang == "en":
-            # English stems only count when the corpus has English text for them (titles, commentary)
-            coverage = len([t for t in dict.fromkeys(uk_terms) if self.index.bm25.known(t)]) / max(
-                len(dict.fromkeys(t for t in terms if t.startswith("en:"))), 1
-            )
+        coverage = lexical_coverage(question, lang, self.index.bm25)
         if self.mode in ("hybrid", "dense"):
             q = self.index.embedder.embed_queries([question])
             scores, rows = self.index.vectors.search(q, min(n, DENSE_CANDIDATES))
@@ -170,6 +164,50 @@ class HybridRetriever:
         if self.mode == "hybrid" and lang == "en":
             wl *= 0.35 + 0.65 * min(coverage, 1.0)
         return (wd * d + wl * l) / max(wd + wl, 1e-6)
+
+
+# Words that name a legal instrument: a question about an instrument the corpus never mentions
+# (a national code, the GDPR) is about something else, however convention-like its other words are.
+_INSTRUMENT = re.compile(r"^(кодекс\w*|директив\w*|регламент\w*|code|directive|regulation|statute|act)$")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}[0-9]*\b")
+PREFIX = 6
+
+
+def lexical_coverage(question: str, lang: str, bm25: BM25) -> float:
+    """IDF-weighted share of the question's content words that the corpus knows (0..1).
+
+    A word the corpus has never seen weighs as much as the rarest word it has: "крадіжка" or
+    "GDPR" in a question is strong evidence that the convention is not what is being asked about.
+    Ukrainian lemmas also count as known when the corpus has a word of the same stem
+    ("обмежувати" / "обмеження").
+    """
+    vocabulary = bm25.prefixes(PREFIX)
+    # each unit is one word (or glossary phrase) of the question with the index terms that may stand for it
+    if lang == "uk":
+        _, via_synonym = uk_query_terms(question)
+        synonyms = uk_synonyms()
+        units = [(t, [t] + (synonyms[t] if t in via_synonym else [])) for t in dict.fromkeys(uk_terms(question))]
+    else:
+        units = [(" ".join(words), lemmas + [f"en:{en_stem(w)}" for w in words])
+                 for words, lemmas in glossary().segments(question)]
+    ceiling = max(bm25.idf.values(), default=1.0)
+    known = unknown = 0.0
+    instrument = False
+    for word, candidates in units:
+        weights = [bm25.idf[c] for c in candidates if bm25.known(c)]
+        if weights:
+            known += max(weights)
+        elif any(len(c) > PREFIX and not c.startswith("en:") and c[:PREFIX] in vocabulary for c in candidates):
+            known += ceiling / 2
+        else:
+            unknown += ceiling
+            instrument = instrument or bool(_INSTRUMENT.match(word))
+    for acronym in _ACRONYM.findall(question):
+        if not bm25.known(acronym.lower()) and not bm25.known(uk_lemma(acronym.lower())):
+            instrument = True
+    total = known + unknown
+    coverage = known / total if total else 0.0
+    return coverage / 2 if instrument else coverage
 
 
 def _normalise(scores: np.ndarray) -> np.ndarray:

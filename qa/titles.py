@@ -65,7 +65,10 @@ CHAPTER_TITLES_EN: dict[str, str] = {
 }
 
 PART_TITLES: dict[str, tuple[str, str]] = {
-    "header": ("Відомості про документ", "Document details"),
+    "header": (
+        "Відомості про документ: ратифікація Україною, дати підписання, ратифікації та набрання чинності",
+        "Document details: ratification by Ukraine, dates of signature, ratification and entry into force",
+    ),
     "preamble": ("Преамбула", "Preamble"),
     "closing": ("Заключна формула", "Closing formula"),
 }

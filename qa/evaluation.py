@@ -1,0 +1,257 @@
+"""Scoring answers against gold questions. Works on the JSON contract alone, so it scores any system.
+
+Gold lines: {"id", "question", "lang", "type", "answerable", "articles": [...], "paragraphs": [...]}.
+`articles` holds "parts": article numbers, or "header" / "preamble" / "closing", or a commentary id.
+`paragraphs` holds "16.2"-style keys where the paragraph matters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+
+from .chunks import Chunk
+
+K_VALUES = (1, 3, 5, 10)
+HEADLINE = ("top1", "recall@5", "mrr@10", "paragraph_accuracy", "abstention", "false_abstention")
+
+
+def _ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def citation_part(c: dict) -> str | None:
+    """What a citation points at: its `part`, else its article, else its (non-convention) source."""
+    if c.get("part"):
+        return str(c["part"])
+    if c.get("article"):
+        return str(c["article"])
+    source = c.get("source")
+    return source if source and source != "convention" else None
+
+
+def retrieved_parts(answer: dict) -> list[str]:
+    """Distinct parts in rank order (several chunks of one article count once)."""
+    seen: dict[str, None] = {}
+    for r in answer.get("retrieved") or []:
+        part = citation_part(r)
+        if part is not None:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def retrieved_paragraphs(answer: dict) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in answer.get("retrieved") or []:
+        if r.get("article") and r.get("paragraph"):
+            seen.setdefault(f"{r['article']}.{r['paragraph']}", None)
+    return list(seen)
+
+
+def recall_at(ranked: list[str], gold: set[str], k: int) -> float:
+    if not gold:
+        return 0.0
+    return len(gold & set(ranked[:k])) / len(gold)
+
+
+def mrr_at(ranked: list[str], gold: set[str], k: int) -> float:
+    for i, item in enumerate(ranked[:k], start=1):
+        if item in gold:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at(ranked: list[str], gold: set[str], k: int) -> float:
+    dcg = sum(1.0 / math.log2(i + 1) for i, item in enumerate(ranked[:k], start=1) if item in gold)
+    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(len(gold), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class QuestionScore:
+    id: str
+    lang: str
+    type: str
+    answerable: bool
+    abstained: bool
+    values: dict[str, float]  # metric -> value for this question (absent when not applicable)
+    expected: list[str]
+    got: list[str]
+    fabricated: int
+    unsupported: int
+    latency_ms: float | None
+
+
+def score_one(gold: dict, answer: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> QuestionScore:
+    parts = set(gold.get("articles") or [])
+    paras = set(gold.get("paragraphs") or [])
+    answerable = bool(gold.get("answerable", bool(parts)))
+    abstained = bool(answer.get("abstained"))
+    citations = [] if abstained else list(answer.get("citations") or [])
+    cited_parts = [p for p in (citation_part(c) for c in citations) if p]
+    ranked = retrieved_parts(answer)
+    values: dict[str, float] = {}
+    if answerable:
+        values["top1"] = float(bool(cited_parts) and cited_parts[0] in parts)
+        for k in K_VALUES:
+            values[f"recall@{k}"] = recall_at(ranked, parts, k)
+        values["mrr@10"] = mrr_at(ranked, parts, 10)
+        values["ndcg@10"] = ndcg_at(ranked, parts, 10)
+        values["false_abstention"] = float(abstained)
+        distinct = list(dict.fromkeys(cited_parts))
+        if not abstained:
+            values["citation_precision"] = (len([p for p in distinct if p in parts]) / len(distinct)) if distinct else 0.0
+        values["citation_recall"] = len(parts & set(distinct)) / len(parts)
+        if paras:
+            first = citations[0] if citations else {}
+            key = f"{first.get('article')}.{first.get('paragraph')}" if first else ""
+            values["paragraph_accuracy"] = float(key in paras)
+            ranked_paras = retrieved_paragraphs(answer)
+            values["paragraph_recall@5"] = recall_at(ranked_paras, paras, 5)
+            values["paragraph_mrr@10"] = mrr_at(ranked_paras, paras, 10)
+    else:
+        values["abstention"] = float(abstained)
+    fabricated = sum(1 for c in citations if not _quote_found(c, corpus_text, source_text))
+    retrieved_ids = {r.get("chunk_id") for r in answer.get("retrieved") or []}
+    unsupported = sum(1 for c in citations if c.get("chunk_id") not in retrieved_ids)
+    if citations:
+        values["quote_fidelity"] = 1.0 - fabricated / len(citations)
+        values["unsupported_citations"] = unsupported / len(citations)
+    latency = (answer.get("timings_ms") or {}).get("total")
+    return QuestionScore(str(gold.get("id")), gold.get("lang") or answer.get("language") or "?",
+                         gold.get("type") or "?", answerable, abstained, values, sorted(parts),
+                         cited_parts, fabricated, unsupported, latency)
+
+
+def _quote_found(citation: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> bool:
+    quote = _ws(citation.get("quote", ""))
+    if not quote:
+        return False
+    chunk = corpus_text.get(citation.get("chunk_id", ""))
+    if chunk is not None and quote in chunk:
+        return True
+    return quote in source_text.get(citation.get("source", ""), "")
+
+
+@dataclass
+class Report:
+    questions: list[QuestionScore]
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> metric -> mean
+    counts: dict[str, int] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # overall headline 95 % CI
+
+    def to_json(self) -> dict:
+        return {
+            "metrics": self.metrics,
+            "counts": self.counts,
+            "confidence_95": {k: list(v) for k, v in self.intervals.items()},
+            "failures": failures(self),
+        }
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _aggregate(scores: list[QuestionScore]) -> dict[str, float]:
+    names = sorted({name for s in scores for name in s.values})
+    out = {name: _mean([s.values[name] for s in scores if name in s.values]) for name in names}
+    out["fabricated_quotes"] = float(sum(s.fabricated for s in scores))
+    out["unsupported_citation_count"] = float(sum(s.unsupported for s in scores))
+    latencies = sorted(s.latency_ms for s in scores if s.latency_ms is not None)
+    if latencies:
+        out["latency_p50_ms"] = median(latencies)
+        out["latency_p95_ms"] = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
+    return out
+
+
+def bootstrap_ci(values: list[float], rounds: int = 1000, seed: int = 13) -> tuple[float, float]:
+    """Percentile bootstrap 95 % interval of the mean (deterministic seed: reports are reproducible)."""
+    if not values:
+        return (float("nan"), float("nan"))
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(rounds))
+    return (means[int(0.025 * rounds)], means[min(rounds - 1, int(0.975 * rounds))])
+
+
+def score(gold: list[dict], answers: list[dict], chunks: list[Chunk]) -> Report:
+    """Match answers to gold by id (missing answers count as abstentions) and aggregate."""
+    corpus_text = {c.chunk_id: _ws(c.text) for c in chunks}
+    source_text: dict[str, str] = {}
+    for c in chunks:
+        source_text[c.source] = source_text.get(c.source, "") + " " + _ws(c.text)
+    by_id = {str(a.get("id")): a for a in answers if a.get("id") is not None}
+    scores = []
+    for g in gold:
+        answer = by_id.get(str(g.get("id")), {"abstained": True, "citations": [], "retrieved": []})
+        scores.append(score_one(g, answer, corpus_text, source_text))
+    report = Report(scores)
+    groups: dict[str, list[QuestionScore]] = {"all": scores}
+    for s in scores:
+        groups.setdefault(f"lang:{s.lang}", []).append(s)
+        groups.setdefault(f"type:{s.type}", []).append(s)
+    report.metrics = {name: _aggregate(group) for name, group in groups.items()}
+    report.counts = {name: len(group) for name, group in groups.items()}
+    for name in HEADLINE:
+        values = [s.values[name] for s in scores if name in s.values]
+        if values:
+            report.intervals[name] = bootstrap_ci(values)
+    return report
+
+
+def failures(report: Report) -> list[dict]:
+    out = []
+    for s in report.questions:
+        wrong = (s.answerable and s.values.get("top1", 1.0) < 1.0) or (not s.answerable and not s.abstained)
+        if wrong or s.fabricated:
+            out.append({"id": s.id, "lang": s.lang, "type": s.type, "expected": s.expected or ["(abstain)"],
+                        "got": s.got or (["(abstained)"] if s.abstained else []), "fabricated": s.fabricated})
+    return out
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                from .errors import QAError
+
+                raise QAError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
+    return records
+
+
+def format_table(report: Report, groups: list[str] | None = None) -> str:
+    """A Markdown table of the headline metrics per group."""
+    columns = ("top1", "recall@5", "mrr@10", "paragraph_accuracy", "abstention", "false_abstention",
+               "fabricated_quotes", "latency_p50_ms")
+    groups = groups or ["all"] + sorted(g for g in report.metrics if g.startswith("lang:"))
+    lines = ["| group | n | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for g in groups:
+        m = report.metrics.get(g, {})
+        cells = []
+        for c in columns:
+            v = m.get(c)
+            cells.append("–" if v is None or (isinstance(v, float) and math.isnan(v)) else
+                         (f"{v:.0f}" if c in ("fabricated_quotes", "latency_p50_ms") else f"{v:.3f}"))
+        lines.append(f"| {g} | {report.counts.get(g, 0)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def check_thresholds(report: Report, minimums: dict[str, float]) -> list[str]:
+    """Metrics below their minimum (overall group), as readable lines; empty when all pass."""
+    problems = []
+    for name, minimum in minimums.items():
+        value = report.metrics["all"].get(name)
+        if value is None or math.isnan(value):
+            problems.append(f"{name}: not measured")
+        elif value < minimum:
+            problems.append(f"{name} = {value:.3f} < {minimum}")
+    return problems
