@@ -166,6 +166,22 @@ def index_info(ctx, as_json) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--share", is_flag=True, default=False, help="Open a public Gradio share tunnel (off by default).")
+@click.pass_context
+def serve(ctx, host, port, share) -> None:
+    """Open the chat UI (builds the index first if needed, with progress on the console)."""
+    from .pipeline import Assistant
+
+    assistant = Assistant(ctx.obj, progress=_progress)
+    from .web_app import serve as serve_app
+
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    serve_app(assistant, host=host, port=port, share=share)
+
+
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
 
 

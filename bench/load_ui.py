@@ -1,0 +1,90 @@
+"""Load script (not a test): 20 concurrent gradio_client sessions × 10 questions against a local server.
+
+    python bench/load_ui.py [--sessions 20] [--questions 10] [--url http://127.0.0.1:PORT/]
+
+Without --url it starts the app in-process on a free loopback port over the shipped corpus.
+Prints error count and p50/p95 round-trip latency (target p50 < 500 ms on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import socket
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa.config import PROJECT_ROOT, load_settings  # noqa: E402
+
+P50_TARGET_MS = 500.0
+
+
+def _local_server() -> str:
+    from qa.pipeline import Assistant
+    from qa.web_app import CSS, build_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build_app(Assistant(load_settings()))
+    app.queue(default_concurrency_limit=4)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    return f"http://127.0.0.1:{port}/"
+
+
+def session(url: str, questions: list[str], latencies: list[float], errors: list[str], lock: threading.Lock) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    for q in questions:
+        started = time.perf_counter()
+        try:
+            result = client.predict(q, api_name="/ask")
+            if "error" in result or "citations" not in result:
+                raise RuntimeError(result.get("error", "no citations field"))
+        except Exception as exc:  # a load test counts every kind of failure
+            with lock:
+                errors.append(f"{q[:40]}: {exc}")
+            continue
+        with lock:
+            latencies.append((time.perf_counter() - started) * 1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    gold = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text().splitlines()]
+    url = args.url or _local_server()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.sessions) as pool:
+        for i in range(args.sessions):
+            qs = [gold[(i * args.questions + j) % len(gold)] for j in range(args.questions)]
+            pool.submit(session, url, qs, latencies, errors, lock)
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered) if ordered else float("nan")
+    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
+    print(f"{args.sessions} sessions × {args.questions} questions: {len(latencies)} ok, {len(errors)} errors, "
+          f"{wall:.1f} s wall, {len(latencies) / wall:.1f} answers/s")
+    print(f"round trip p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p50 < {P50_TARGET_MS:.0f} ms, "
+          f"ratio {p50 / P50_TARGET_MS:.2f})")
+    for e in errors[:10]:
+        print("error:", e)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()

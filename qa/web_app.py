@@ -1,0 +1,261 @@
+"""The Gradio chat a lawyer keeps open: cited answers, chips that open the provision, sources,
+a table of contents, filters, follow-ups, and the `/ask` API returning the JSON contract.
+
+Everything the user or the corpus wrote is escaped before display; nothing is fetched from
+outside the machine (local fonts, no analytics, no share tunnel unless asked).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass, field
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from .answer import Answer  # noqa: E402
+from .citations import label, title  # noqa: E402
+from .errors import QAError  # noqa: E402
+from .language import detect_language  # noqa: E402
+from .pipeline import Assistant  # noqa: E402
+from .provision_view import first_chunk_of_article, provision_html, referenced_articles, siblings, toc, toc_markdown  # noqa: E402
+from .retrieval import Filters  # noqa: E402
+
+STREAM_STEP = 12  # words per streamed update
+
+TEXTS = {
+    "uk": {
+        "chat": "Розмова", "input": "Питання", "placeholder": "Запитайте про Конвенцію про кіберзлочинність…",
+        "send": "Надіслати", "new": "Нова розмова", "chips": "Цитовані положення (натисніть, щоб відкрити)",
+        "sources": "Знайдені фрагменти", "provision": "Положення", "copy": "Цитата для копіювання",
+        "related": "Пов’язані статті", "browse": "Зміст Конвенції", "open": "Відкрити статтю",
+        "filter_articles": "Лише статті (напр. 2-13,16)", "filter_chapters": "Лише розділи",
+        "lang": "Мова інтерфейсу", "examples": "Приклади",
+        "columns": ["Положення", "Назва", "Оцінка", "Цитовано"],
+        "empty_provision": "Натисніть на цитату або виберіть статтю у змісті.",
+        "error": "Помилка",
+    },
+    "en": {
+        "chat": "Conversation", "input": "Question", "placeholder": "Ask about the Convention on Cybercrime…",
+        "send": "Send", "new": "New conversation", "chips": "Cited provisions (click to open)",
+        "sources": "Retrieved passages", "provision": "Provision", "copy": "Citation to copy",
+        "related": "Related articles", "browse": "Table of contents", "open": "Open article",
+        "filter_articles": "Only articles (e.g. 2-13,16)", "filter_chapters": "Only chapters",
+        "lang": "Interface language", "examples": "Examples",
+        "columns": ["Provision", "Title", "Score", "Cited"],
+        "empty_provision": "Click a citation or pick an article from the table of contents.",
+        "error": "Error",
+    },
+}
+EXAMPLES = [
+    "Що таке незаконний доступ?",
+    "Який максимальний термін збереження даних за ордером?",
+    "Can a company be liable for a hack by its director?",
+    "What does Article 29(7) say?",
+]
+CSS = """
+#qa-chips .wrap label { border-radius: 999px; padding: 2px 12px; }
+.qa-provision mark { background: #fff3a3; padding: 0 2px; }
+.qa-provision .qa-cited { border-left: 4px solid #e0b000; padding-left: 8px; }
+.qa-provision .qa-para { margin: 0.5em 0; white-space: normal; }
+.qa-provision .qa-path, .qa-provision .qa-sub { color: #666; font-size: 0.9em; margin: 0; }
+"""
+
+
+@dataclass
+class Conversation:
+    """Per-browser-session state: the article under discussion and the last answer's citations."""
+
+    article: str | None = None
+    citations: list[dict] = field(default_factory=list)
+
+
+def _texts(lang: str) -> dict:
+    return TEXTS["en" if lang == "en" else "uk"]
+
+
+def _parse_articles(spec: str) -> frozenset[str]:
+    out: set[str] = set()
+    for part in (spec or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise QAError(f"{part!r} is not an article number or a range like 2-13")
+        out.update(str(n) for n in range(int(low), int(high or low) + 1))
+    return frozenset(out)
+
+
+def _filters(articles: str, chapters: list[str] | None) -> Filters:
+    return Filters(_parse_articles(articles), frozenset(chapters or []))
+
+
+def _safe(text: str) -> str:
+    """Chat messages are Markdown: escape HTML so '<script>' shows as text and never runs."""
+    return html.escape(text, quote=False)
+
+
+def _answer_markdown(answer: Answer) -> str:
+    return _safe(answer.answer)
+
+
+def _sources_table(answer: Answer) -> dict:
+    """Retrieved chunks with label, title, score and whether the answer cites them, in the answer's language."""
+    cited = {c.chunk_id for c in answer.citations}
+    rows = [[label(h.chunk, answer.language), title(h.chunk, answer.language), round(h.score, 3),
+             "✓" if h.chunk.chunk_id in cited else ""] for h in answer.retrieved]
+    return {"data": rows, "headers": _texts(answer.language)["columns"]}
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    index = assistant.index
+    toc_choices = toc(index)
+    chapters = sorted({c.path[0].split(" – ")[0].split(" ")[-1] for c in index.chunks if c.path},
+                      key=lambda r: ["I", "II", "III", "IV"].index(r) if r in ("I", "II", "III", "IV") else 9)
+
+    def copy_text(citation: dict) -> str:
+        return f"{citation['label']} ({citation.get('title', '')}): «{citation['quote']}»"
+
+    def open_chunk(chunk_id: str | None, lang: str):
+        t = _texts(lang)
+        if not chunk_id or chunk_id not in index.row_of:
+            return f"<p>{html.escape(t['empty_provision'])}</p>", gr.update(choices=[], value=None)
+        chunk = index.chunks[index.row_of[chunk_id]]
+        refs = referenced_articles(siblings(index, chunk))
+        choices = [((f"Article {a}" if lang == "en" else f"ст. {a}"), a) for a in refs]
+        return provision_html(index, chunk_id, lang), gr.update(choices=choices, value=None)
+
+    def relabel(lang: str):
+        t = _texts(lang)
+        return (
+            gr.update(label=t["chat"]),
+            gr.update(label=t["input"], placeholder=t["placeholder"]),
+            gr.update(value=t["send"]),
+            gr.update(value=t["new"]),
+            gr.update(label=t["chips"]),
+            gr.update(label=t["sources"]),
+            gr.update(label=t["copy"]),
+            gr.update(label=t["related"]),
+            gr.update(label=t["open"]),
+        )
+
+    def respond(message: str, history: list, conv: Conversation, lang_choice: str, articles: str,
+                chapter_filter: list[str]):
+        history = list(history or [])
+        ui_lang = lang_choice if lang_choice in ("uk", "en") else detect_language(message or "")
+        history.append({"role": "user", "content": _safe(message or "")})
+        try:
+            answer = assistant.ask(message, filters=_filters(articles, chapter_filter),
+                                   context_article=conv.article,
+                                   lang=lang_choice if lang_choice in ("uk", "en") else None)
+        except QAError as exc:
+            history.append({"role": "assistant", "content": _safe(f"{_texts(ui_lang)['error']}: {exc}")})
+            yield (history, "", conv, gr.skip(), gr.skip(), gr.skip(), *relabel(ui_lang))
+            return
+        ui_lang = answer.language
+        words = _answer_markdown(answer).split(" ")
+        history.append({"role": "assistant", "content": ""})
+        for end in range(STREAM_STEP, len(words), STREAM_STEP):
+            history[-1] = {"role": "assistant", "content": " ".join(words[:end]) + " …"}
+            yield (history, "", conv, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 9)
+        history[-1] = {"role": "assistant", "content": " ".join(words)}
+        citations = [c.to_json() for c in answer.citations]
+        new_conv = Conversation(article=next((c["article"] for c in citations if c.get("article")), conv.article),
+                                citations=citations)
+        chips = gr.update(choices=[(c["label"], c["chunk_id"]) for c in citations], value=None,
+                          visible=bool(citations))
+        yield (history, "", new_conv, chips, _sources_table(answer), gr.update(value=""), *relabel(ui_lang))
+
+    def on_chip(chunk_id: str | None, conv: Conversation, lang_choice: str):
+        lang = lang_choice if lang_choice in ("uk", "en") else _conv_lang(conv)
+        panel, related = open_chunk(chunk_id, lang)
+        cited = next((c for c in conv.citations if c["chunk_id"] == chunk_id), None)
+        return panel, related, (copy_text(cited) if cited else "")
+
+    def _conv_lang(conv: Conversation) -> str:
+        labels = [c["label"] for c in conv.citations]
+        return "en" if any(lbl.startswith(("Article", "Commentary", "Preamble", "Document", "Closing"))
+                           for lbl in labels) else "uk"
+
+    def on_related(article: str | None, conv: Conversation, lang_choice: str):
+        if not article:
+            return gr.skip(), gr.skip()
+        lang = lang_choice if lang_choice in ("uk", "en") else _conv_lang(conv)
+        return open_chunk(first_chunk_of_article(index, article), lang)
+
+    def on_toc(chunk_id: str | None, lang_choice: str):
+        return open_chunk(chunk_id, lang_choice if lang_choice in ("uk", "en") else "uk")
+
+    def new_conversation(lang_choice: str):
+        lang = lang_choice if lang_choice in ("uk", "en") else "uk"
+        return ([], "", Conversation(), gr.update(choices=[], value=None, visible=False), [],
+                "", f"<p>{html.escape(_texts(lang)['empty_provision'])}</p>", gr.update(choices=[], value=None))
+
+    def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
+        """Answer a question; returns the same JSON contract as `qa ask --json`."""
+        try:
+            answer = assistant.ask(question, filters=Filters(_parse_articles(articles),
+                                                             frozenset(c for c in chapters.split(",") if c)),
+                                   lang=lang or None)
+        except QAError as exc:
+            return {"question": question if isinstance(question, str) else None, "error": str(exc)}
+        return answer.to_json()
+
+    t = _texts("uk")
+    with gr.Blocks(title="Budapest Convention QA") as app:
+        conv = gr.State(Conversation())
+        gr.Markdown("### Конвенція про кіберзлочинність · Convention on Cybercrime (ETS 185)")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label=t["chat"], height=460, elem_id="qa-chat", sanitize_html=True,
+                                     buttons=["copy"])
+                with gr.Row():
+                    question = gr.Textbox(label=t["input"], placeholder=t["placeholder"], scale=5,
+                                          elem_id="qa-question", lines=1, max_lines=6)
+                    send = gr.Button(t["send"], variant="primary", scale=1, elem_id="qa-send")
+                chips = gr.Radio(choices=[], label=t["chips"], elem_id="qa-chips", visible=False)
+                copy_box = gr.Textbox(label=t["copy"], interactive=False, buttons=["copy"], elem_id="qa-copy",
+                                      lines=2)
+                sources = gr.Dataframe(headers=t["columns"], label=t["sources"], interactive=False,
+                                       elem_id="qa-sources", wrap=True)
+                with gr.Row():
+                    ui_lang = gr.Radio(choices=[("auto", "auto"), ("українська", "uk"), ("English", "en")],
+                                       value="auto", label=t["lang"] + " / Interface language", elem_id="qa-lang")
+                    new = gr.Button(t["new"], elem_id="qa-new")
+                with gr.Accordion("Фільтри · Filters", open=False):
+                    article_filter = gr.Textbox(label=t["filter_articles"] + " / Only articles", elem_id="qa-filter")
+                    chapter_filter = gr.CheckboxGroup(choices=chapters, label=t["filter_chapters"] + " / Only chapters")
+                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question], label=t["examples"] + " · Examples")
+            with gr.Column(scale=2):
+                panel = gr.HTML(f"<p>{html.escape(t['empty_provision'])}</p>", elem_id="qa-provision",
+                                label=t["provision"])
+                related = gr.Radio(choices=[], label=t["related"], elem_id="qa-related")
+                with gr.Accordion(t["browse"] + " · Table of contents", open=False):
+                    open_article = gr.Dropdown(choices=toc_choices, label=t["open"], elem_id="qa-toc")
+                    gr.Markdown(toc_markdown(index))
+
+        relabel_outputs = [chatbot, question, send, new, chips, sources, copy_box, related, open_article]
+        outputs = [chatbot, question, conv, chips, sources, copy_box, *relabel_outputs]
+        inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter]
+        send.click(respond, inputs, outputs, api_visibility="private")
+        question.submit(respond, inputs, outputs, api_visibility="private")
+        chips.select(on_chip, [chips, conv, ui_lang], [panel, related, copy_box], api_visibility="private")
+        related.select(on_related, [related, conv, ui_lang], [panel, related], api_visibility="private")
+        open_article.change(on_toc, [open_article, ui_lang], [panel, related], api_visibility="private")
+        ui_lang.change(lambda lang: relabel(lang if lang in ("uk", "en") else "uk"), [ui_lang], relabel_outputs,
+                       api_visibility="private")
+        new.click(new_conversation, [ui_lang], [chatbot, question, conv, chips, sources, copy_box, panel, related],
+                  api_visibility="private")
+        gr.api(api_ask, api_name="ask")
+    return app
+
+
+def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+          block: bool = True):
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=4)
+    return app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
+                      css=CSS, footer_links=["api"], quiet=not block, show_error=True)

@@ -1,0 +1,174 @@
+"""The chat UI for real: a live server on a free local port, its API through gradio_client, and
+Debian's Chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+MALICIOUS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(assistant):
+    from qa.web_app import build_app, CSS
+
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=4)
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    return app, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def server(assistant):
+    app, url = _start(assistant)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.hosts = set()
+    page.on("request", lambda r: page.hosts.add(r.url.split("/")[2]))
+    yield page
+    context.close()
+
+
+def _ask(page, question: str) -> None:
+    page.locator("#qa-question textarea").fill(question)
+    page.locator("#qa-send").click()
+
+
+def _strip(answer: dict) -> dict:
+    return {"citations": [(c["chunk_id"], c["label"], c["quote"]) for c in answer["citations"]],
+            "abstained": answer["abstained"], "retrieved": [r["chunk_id"] for r in answer["retrieved"]]}
+
+
+def test_api_matches_cli_json(server, real_settings):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    questions = ["What does Article 16(2) say?", "Що таке незаконний доступ?", "What is the capital of France?"]
+    env = dict(os.environ, QA_INDEX_DIR=str(real_settings.index_dir), QA_CORPUS_DIR=str(real_settings.corpus_dir))
+    for q in questions:
+        api = client.predict(q, api_name="/ask")
+        cli = json.loads(subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", q], env=env,
+                                        capture_output=True, text=True, check=True).stdout)
+        assert _strip(api) == _strip(cli), q
+        assert set(api) >= {"question", "language", "answer", "abstained", "citations", "retrieved", "timings_ms"}
+    bad = client.predict("   ", api_name="/ask")
+    assert "empty" in bad["error"]
+
+
+def test_chat_chip_opens_highlighted_article(server, page):
+    page.goto(server)
+    _ask(page, "What does Article 16(2) say?")
+    chip = page.locator("#qa-chips label", has_text="Article 16(2)")
+    chip.wait_for(timeout=30_000)
+    assert "[1]" in page.locator("#qa-chat").inner_text()
+    chip.click()
+    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    assert page.locator("#qa-provision h3").inner_text().startswith("Стаття 16")
+    assert "90 днів" in page.locator("#qa-provision .qa-cited").inner_text()
+    assert page.locator("#qa-provision .qa-para").count() == 4
+    assert "Article 16(2)" in page.locator("#qa-copy textarea").input_value()
+    # the interface follows the question language
+    assert page.get_by_text("Cited provisions (click to open)").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-en.png"), full_page=True)
+    # cross-references of the opened article are one click away
+    related = page.locator("#qa-related label", has_text="Article 14")
+    related.click()
+    page.wait_for_function("document.querySelector('#qa-provision h3').innerText.startsWith('Стаття 14')")
+    assert page.hosts <= {server.split("/")[2]}, page.hosts  # nothing left the machine
+
+
+def test_follow_up_and_ukrainian_interface(server, page):
+    page.goto(server)
+    _ask(page, "Що передбачає ст. 29?")
+    page.locator("#qa-chips label").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Цитовані положення (натисніть, щоб відкрити)").count() == 1
+    _ask(page, "а пункт 7?")
+    chip = page.locator("#qa-chips label", has_text="п. 7 ст. 29")
+    chip.wait_for(timeout=30_000)
+    chip.click()
+    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    assert "60 днів" in page.locator("#qa-provision .qa-cited").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-uk.png"), full_page=True)
+    page.locator("#qa-new").click()
+    page.wait_for_function("!document.querySelector('#qa-chat').innerText.includes('60 днів')")
+
+
+def test_database_codes_link_to_the_legislation_database(server, page):
+    page.goto(server)
+    _ask(page, "Які умови і запобіжні заходи встановлює ст. 15?")
+    page.locator("#qa-chips label").first.wait_for(timeout=30_000)
+    page.locator("#qa-chips label").first.click()
+    link = page.locator("#qa-provision a.act-link", has_text="995_004").first
+    link.wait_for(timeout=10_000)
+    assert link.get_attribute("href") == "https://zakon.rada.gov.ua/laws/show/995_004"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    from qa.config import load_settings
+    from qa.pipeline import Assistant
+
+    from .conftest import MINI_CONVENTION
+
+    corpus = tmp_path_factory.mktemp("hostile-corpus")
+    (corpus / "convention.txt").write_text(
+        MINI_CONVENTION.replace("без права на це.", f"без права на це. {MALICIOUS}"), encoding="utf-8")
+    settings = load_settings(environ={}, corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("hostile-index"))
+    app, url = _start(Assistant(settings))
+    yield url
+    app.close()
+
+
+def test_script_in_question_and_corpus_is_inert(hostile_server, page):
+    page.goto(hostile_server)
+    _ask(page, f"Поясни {MALICIOUS}")
+    page.locator("#qa-chat", has_text="<script>window.__pwned = 1</script>").wait_for(timeout=30_000)
+    _ask(page, "Що таке незаконний доступ?")
+    chip = page.locator("#qa-chips label", has_text="ст. 2")
+    chip.wait_for(timeout=30_000)
+    chip.click()
+    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    assert "<script>window.__pwned = 1</script>" in page.locator("#qa-provision").inner_text()
+    assert "<script>window.__pwned = 1</script>" in page.locator("#qa-chat").inner_text()
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#qa-provision script, #qa-provision img, #qa-chat img[src='x']").count() == 0
