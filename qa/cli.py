@@ -206,22 +206,49 @@ def _parse_minimums(items: tuple[str, ...]) -> dict[str, float]:
 @click.option("--min", "minimums", multiple=True, help="Fail (exit 1) below a threshold: --min top1=0.85")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report.")
 @click.option("--save-answers", type=click.Path(dir_okay=False, path_type=Path), help="Write the answers JSONL.")
+@click.option("--compare", is_flag=True, help="Also run the baselines on the same questions, side by side.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write report.json, summary.md, chart.png and failures.md here.")
 @click.pass_context
-def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers) -> None:
-    """Score citation accuracy, retrieval and abstention on a gold set, per language."""
-    from .corpus import corpus_files, load_chunks
+def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers, compare, out_dir) -> None:
+    """Score citation accuracy, retrieval and abstention on a gold set, per language and question type."""
+    from .corpus import corpus_files, load_chunks, source_texts
     from .evaluation import check_thresholds, failures, format_table, read_jsonl, score
 
     settings: Settings = ctx.obj
     limits = _parse_minimums(minimums)
     gold = read_jsonl(gold_path)
+    files = corpus_files(settings.corpus_dir)
+    chunks, sources = load_chunks(files), source_texts(files)
+    if compare:
+        if answers_path:
+            raise click.UsageError("--compare runs the systems itself; it does not take --answers")
+        reports = compare_systems(settings, gold, chunks, sources)
+        report = reports[PROJECT_SYSTEM]
+        from .eval_report import summary_markdown, write_reports
+
+        click.echo(summary_markdown(reports, LANGCHAIN_SYSTEM, PROJECT_SYSTEM))
+        if out_dir:
+            for kind, path in write_reports(reports, out_dir, LANGCHAIN_SYSTEM, PROJECT_SYSTEM,
+                                            {"gold": str(gold_path), "questions": len(gold)}).items():
+                click.echo(f"wrote {kind}: {path}", err=True)
+        problems = check_thresholds(report, limits)
+        for line in problems:
+            click.echo(f"below threshold: {line}", err=True)
+        if problems:
+            sys.exit(1)
+        return
     if answers_path:
         answers = read_jsonl(answers_path)
     else:
         answers = run_gold(settings, gold)
     if save_answers:
         save_answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
-    report = score(gold, answers, load_chunks(corpus_files(settings.corpus_dir)))
+    report = score(gold, answers, chunks, sources)
+    if out_dir:
+        from .eval_report import write_reports
+
+        write_reports({PROJECT_SYSTEM if not answers_path else str(answers_path): report}, out_dir, None, None)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -233,6 +260,23 @@ def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers) -> N
         click.echo(f"below threshold: {line}", err=True)
     if problems:
         sys.exit(1)
+
+
+PROJECT_SYSTEM, LANGCHAIN_SYSTEM = "hybrid (this project)", "langchain 1000/200 chunks"
+
+
+def compare_systems(settings: Settings, gold: list[dict], chunks, sources) -> dict:
+    """Every system on the same questions in this process, one after another."""
+    from .baselines import systems
+    from .evaluation import score
+    from .index import open_index
+
+    index = open_index(settings, _progress)
+    reports = {}
+    for name, factory in systems(index, settings).items():
+        click.echo(f"running {name} …", err=True)
+        reports[name] = score(gold, factory()(gold), chunks, sources)
+    return reports
 
 
 def run_gold(settings: Settings, gold: list[dict]) -> list[dict]:

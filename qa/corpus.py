@@ -74,3 +74,12 @@ def load_chunks(files: list[CorpusFile]) -> list[Chunk]:
     if len(set(ids)) != len(ids):
         raise CorpusError("two corpus files produce the same chunk ids; rename one of them")
     return chunks
+
+
+def source_texts(files: list[CorpusFile]) -> dict[str, str]:
+    """Whole text of each source with whitespace folded, keyed as citations name sources."""
+    out: dict[str, str] = {}
+    for f in files:
+        key = "convention" if looks_like_convention(f.raw) else f.doc_id
+        out[key] = " ".join(f.raw.split())
+    return out

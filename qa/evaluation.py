@@ -180,12 +180,17 @@ def bootstrap_ci(values: list[float], rounds: int = 1000, seed: int = 13) -> tup
     return (means[int(0.025 * rounds)], means[min(rounds - 1, int(0.975 * rounds))])
 
 
-def score(gold: list[dict], answers: list[dict], chunks: list[Chunk]) -> Report:
-    """Match answers to gold by id (missing answers count as abstentions) and aggregate."""
+def score(gold: list[dict], answers: list[dict], chunks: list[Chunk], sources: dict[str, str] | None = None) -> Report:
+    """Match answers to gold by id (missing answers count as abstentions) and aggregate.
+
+    A quote is faithful when it occurs in its cited chunk or, for systems with chunks of their own,
+    anywhere in the whole text of its source (`sources`, whitespace folded).
+    """
     corpus_text = {c.chunk_id: _ws(c.text) for c in chunks}
-    source_text: dict[str, str] = {}
+    source_text: dict[str, str] = dict(sources or {})
     for c in chunks:
-        source_text[c.source] = source_text.get(c.source, "") + " " + _ws(c.text)
+        if not sources:
+            source_text[c.source] = source_text.get(c.source, "") + " " + _ws(c.text)
     by_id = {str(a.get("id")): a for a in answers if a.get("id") is not None}
     scores = []
     for g in gold:
@@ -203,6 +208,16 @@ def score(gold: list[dict], answers: list[dict], chunks: list[Chunk]) -> Report:
         if values:
             report.intervals[name] = bootstrap_ci(values)
     return report
+
+
+def paired_difference(a: Report, b: Report, metric: str, rounds: int = 1000, seed: int = 13) -> dict:
+    """Mean of (a − b) over questions both systems were scored on, with a paired bootstrap 95 % interval."""
+    av = {s.id: s.values[metric] for s in a.questions if metric in s.values}
+    bv = {s.id: s.values[metric] for s in b.questions if metric in s.values}
+    common = [q for q in av if q in bv]
+    diffs = [av[q] - bv[q] for q in common]
+    low, high = bootstrap_ci(diffs, rounds, seed)
+    return {"metric": metric, "n": len(diffs), "difference": _mean(diffs), "ci95": [low, high]}
 
 
 def failures(report: Report) -> list[dict]:
