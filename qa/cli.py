@@ -182,6 +182,45 @@ def serve(ctx, host, port, share) -> None:
     serve_app(assistant, host=host, port=port, share=share)
 
 
+@cli.command()
+@click.option("--count", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--types", default="which,cloze,tf,matching", show_default=True,
+              help="Comma-separated item types: which, cloze, tf, matching.")
+@click.option("--articles", help="Articles to cover, e.g. 2-13.")
+@click.option("--chapters", help="Chapters to cover, e.g. II,III.")
+@click.option("--lang", type=click.Choice(["uk", "en"]), default="uk", show_default=True,
+              help="Language of the question frame (provision text stays verbatim Ukrainian).")
+@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard"]), default="medium", show_default=True,
+              help="Distractor closeness: any article / same chapter / nearest by embedding.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same quiz.")
+@click.option("--format", "fmt", type=click.Choice(["gift", "aiken", "csv", "json"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+@click.pass_context
+def quiz(ctx, count, types, articles, chapters, lang, difficulty, seed, fmt, output) -> None:
+    """Generate a quiz keyed to articles, validated against the text, in a format learning platforms import."""
+    from .index import open_index
+    from .quiz_builder import QuizBuilder, QuizRequest
+    from .quiz_formats import export
+
+    request = QuizRequest(count=count, types=tuple(t.strip() for t in types.split(",") if t.strip()),
+                          articles=_parse_articles(articles),
+                          chapters=frozenset(c.strip().upper() for c in (chapters or "").split(",") if c.strip()),
+                          lang=lang, difficulty=difficulty, seed=seed)
+    try:
+        built = QuizBuilder(open_index(ctx.obj, _progress)).build(request)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--types") from exc
+    text = export(built, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    skipped = f", dropped {built.dropped}" if built.dropped else ""
+    click.echo(f"{len(built.items)} item(s){skipped}" + (f" → {output}" if output else ""), err=True)
+    if len(built.items) < count:
+        click.echo(f"only {len(built.items)} valid item(s) could be made for this scope", err=True)
+
+
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
 
 

@@ -208,7 +208,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Budapest Convention QA") as app:
         conv = gr.State(Conversation())
         gr.Markdown("### Конвенція про кіберзлочинність · Convention on Cybercrime (ETS 185)")
-        with gr.Row():
+        with gr.Tab("Чат · Chat", elem_id="qa-tab-chat"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label=t["chat"], height=460, elem_id="qa-chat", sanitize_html=True,
                                      buttons=["copy"])
@@ -237,6 +237,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     open_article = gr.Dropdown(choices=toc_choices, label=t["open"], elem_id="qa-toc")
                     gr.Markdown(toc_markdown(index))
 
+        with gr.Tab("Квіз · Quiz", elem_id="qa-tab-quiz"):
+            quiz_tab(index, chapters)
+
         relabel_outputs = [chatbot, question, send, new, chips, sources, copy_box, related, open_article]
         outputs = [chatbot, question, conv, chips, sources, copy_box, *relabel_outputs]
         inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter]
@@ -251,6 +254,68 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                   api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return app
+
+
+def quiz_preview(quiz) -> str:
+    """Markdown preview for trainers: stem, options with the key marked, citation and quote (all escaped)."""
+    blocks = []
+    for n, item in enumerate(quiz.items, start=1):
+        lines = [f"**{n}. [{item.type}]** {_safe(item.prompt)}"]
+        if item.text:
+            lines.append(f"> {_safe(item.text)}")
+        for option in item.options:
+            lines.append(f"- {'✓' if option == item.answer else '·'} {_safe(option)}")
+        for left, right in item.pairs:
+            lines.append(f"- {_safe(left)} → {_safe(right)}")
+        if item.type == "cloze":
+            lines.append(f"- ✓ {_safe(item.answer)}")
+        lines.append(f"\n{_safe(item.citation)}: «{_safe(item.quote)}»" if item.type != "matching" else "")
+        blocks.append("\n".join(lines))
+    dropped = f"\n\n_dropped while validating: {_safe(json.dumps(quiz.dropped, ensure_ascii=False))}_" if quiz.dropped else ""
+    return "\n\n".join(blocks) + dropped
+
+
+def quiz_tab(index, chapters: list[str]) -> None:
+    """Controls, a preview and the four exports as downloads."""
+    import tempfile
+    from pathlib import Path
+
+    from .quiz_builder import QuizBuilder, QuizRequest
+    from .quiz_formats import FORMATS, export
+    from .quiz_items import TYPES
+
+    builder = QuizBuilder(index)
+    with gr.Row():
+        count = gr.Slider(1, 100, value=10, step=1, label="Кількість · Count", elem_id="quiz-count")
+        types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Типи · Types", elem_id="quiz-types")
+        lang = gr.Radio([("українська", "uk"), ("English", "en")], value="uk", label="Мова · Language")
+    with gr.Row():
+        articles = gr.Textbox(label="Статті · Articles (2-13)", elem_id="quiz-articles")
+        chapter_box = gr.CheckboxGroup(chapters, label="Розділи · Chapters")
+        difficulty = gr.Radio(["easy", "medium", "hard"], value="medium", label="Складність · Difficulty")
+        seed = gr.Number(value=7, precision=0, label="Seed")
+    generate = gr.Button("Створити квіз · Generate", variant="primary", elem_id="quiz-generate")
+    preview = gr.Markdown(elem_id="quiz-preview")
+    files = gr.File(label="Експорт · Downloads (GIFT, Aiken, CSV, JSON)", file_count="multiple", elem_id="quiz-files")
+
+    def make(count, types, articles, chapter_box, lang, difficulty, seed):
+        try:
+            request = QuizRequest(count=int(count), types=tuple(types or ()), articles=_parse_articles(articles),
+                                  chapters=frozenset(chapter_box or ()), lang=lang, difficulty=difficulty,
+                                  seed=int(seed or 0))
+            quiz = builder.build(request)
+        except (QAError, ValueError) as exc:
+            return _safe(f"Error: {exc}"), None
+        folder = Path(tempfile.mkdtemp(prefix="quiz-"))
+        paths = []
+        for fmt in FORMATS:
+            path = folder / f"quiz-seed{request.seed}.{ 'txt' if fmt == 'aiken' else fmt}"
+            path.write_text(export(quiz, fmt), encoding="utf-8")
+            paths.append(str(path))
+        return quiz_preview(quiz), paths
+
+    generate.click(make, [count, types, articles, chapter_box, lang, difficulty, seed], [preview, files],
+                   api_visibility="private")
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share: bool = False,

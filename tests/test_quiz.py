@@ -1,0 +1,140 @@
+"""Quiz generation, validation and exports over the real corpus and index."""
+
+import json
+import re
+
+import pytest
+
+from qa.quiz_builder import QuizBuilder, QuizRequest
+from qa.quiz_formats import export, read_aiken, read_csv, read_gift, to_gift
+from qa.quiz_items import BLANK, QuizItem
+from qa.quiz_validation import validate
+
+
+@pytest.fixture(scope="module")
+def builder(real_index):
+    return QuizBuilder(real_index)
+
+
+def _ws(text):
+    return " ".join(text.split())
+
+
+def test_seed_reproduces_a_quiz_exactly(builder):
+    request = QuizRequest(count=25, seed=7, lang="en", articles=frozenset(str(n) for n in range(2, 14)))
+    first, second = builder.build(request), builder.build(request)
+    assert [i.to_json() for i in first.items] == [i.to_json() for i in second.items]
+    other = builder.build(QuizRequest(count=25, seed=8, lang="en", articles=request.articles))
+    assert [i.id for i in other.items] != [i.id for i in first.items]
+
+
+def test_200_items_over_the_whole_convention_are_valid_and_distinct(builder, real_index):
+    quiz = builder.build(QuizRequest(count=200, seed=1))
+    assert len(quiz.items) == 200
+    assert len({i.id for i in quiz.items}) == 200
+    assert len({(i.type, i.text, i.answer) for i in quiz.items}) == 200
+    assert {i.type for i in quiz.items} == {"which", "cloze", "tf", "matching"}
+    for item in quiz.items:
+        assert validate(item, real_index) == [], item.id
+
+
+def test_keys_are_correct_against_the_corpus(builder, real_index):
+    quiz = builder.build(QuizRequest(count=120, seed=3, types=("which", "cloze", "tf")))
+    corpus = [_ws(c.text) for c in real_index.chunks]
+    for item in quiz.items:
+        cited = real_index.chunks[real_index.row_of[item.chunk_id]]
+        assert _ws(item.quote) in _ws(cited.text)
+        if item.type == "cloze":
+            assert item.answer not in item.text
+            assert _ws(item.text.replace(BLANK, item.answer)) == _ws(item.quote)
+        elif item.type == "which":
+            assert item.answer.startswith(f"Стаття {cited.article} –")
+            assert sum(o.startswith(f"Стаття {cited.article} –") for o in item.options) == 1
+        elif item.type == "tf" and item.answer == "Неправда":
+            statement = _ws(item.text.strip("«»"))
+            assert not any(statement in t for t in corpus)  # really false against the text
+            assert item.changed[0] in item.quote and item.changed[1] in statement
+
+
+def test_false_statement_changes_a_number(builder):
+    quiz = builder.build(QuizRequest(count=40, seed=2, types=("tf",), articles=frozenset({"16", "29", "9"})))
+    numeric = [i for i in quiz.items if i.changed and re.search(r"\d", i.changed[0])]
+    assert numeric, "expected a changed number (e.g. 90 → 60 days)"
+    for item in numeric:
+        assert item.changed[0] != item.changed[1]
+
+
+def test_scope_language_and_difficulty(builder):
+    quiz = builder.build(QuizRequest(count=10, seed=5, types=("which",), articles=frozenset({"2", "3"}),
+                                     lang="en", difficulty="hard"))
+    assert all(i.article in {"2", "3"} for i in quiz.items)
+    assert all(i.prompt.startswith("Which article") and i.citation.startswith("Article") for i in quiz.items)
+    assert all(len(i.options) == 4 for i in quiz.items)
+
+
+def test_validation_rejects_broken_items(builder, real_index):
+    good = builder.build(QuizRequest(count=1, seed=1, types=("cloze",))).items[0]
+    leaked = QuizItem(**{**good.to_json(), "options": (), "pairs": (), "changed": None,
+                         "text": good.text.replace(BLANK, good.answer + " " + BLANK)})
+    assert "answer leaks into stem" in validate(leaked, real_index)
+    which = builder.build(QuizRequest(count=1, seed=1, types=("which",))).items[0]
+    wrong = [o for o in which.options if o != which.answer]
+    twice = QuizItem(**{**which.to_json(), "pairs": (), "changed": None,
+                        "options": (which.answer, which.answer, *wrong[:2])})
+    assert {"options not distinct", "not exactly one correct option"} <= set(validate(twice, real_index))
+
+
+def _fixture_item():
+    return QuizItem(id="x1", type="which", lang="en", prompt="Which article: a {tricky} = ~test~ #1?",
+                    text="«a: b = c ~ d # e { f } g \\ h»", options=("A {1}", "B = 2", "C ~ 3", "D: 4"),
+                    answer="B = 2", citation="Article 2", chunk_id="convention:art2", quote="x: {y}", article="2")
+
+
+def test_gift_special_characters_survive_the_round_trip():
+    item = _fixture_item()
+    (parsed,) = read_gift(to_gift([item]))
+    assert parsed["kind"] == "mc" and parsed["title"] == "x1"
+    assert parsed["stem"] == f"{item.prompt} {item.text}"
+    assert parsed["options"] == list(item.options) and parsed["answer"] == "B = 2"
+    assert parsed["feedback"] == "Article 2: «x: {y}»"
+
+
+def test_exports_parse_back_item_by_item(builder):
+    quiz = builder.build(QuizRequest(count=40, seed=11, lang="uk"))
+    gift = read_gift(export(quiz, "gift"))
+    assert len(gift) == len(quiz.items)
+    for item, parsed in zip(quiz.items, gift):
+        assert parsed["title"] == item.id
+        assert parsed["stem"] == _ws(f"{item.prompt} {item.text}")
+        if item.type == "which":
+            assert parsed["options"] == [_ws(o) for o in item.options] and parsed["answer"] == item.answer
+        elif item.type == "tf":
+            assert parsed["answer"] is (item.answer == "Правда")
+        elif item.type == "cloze":
+            assert parsed["kind"] == "short" and parsed["answer"] == item.answer
+        else:
+            assert parsed["pairs"] == [tuple(p) for p in item.pairs]
+        if item.type != "matching":
+            assert _ws(item.quote) in parsed["feedback"]
+    aiken = read_aiken(export(quiz, "aiken"))
+    mc = [i for i in quiz.items if i.type in ("which", "tf")]
+    assert len(aiken) == len(mc)
+    for item, parsed in zip(mc, aiken):
+        assert parsed["options"] == list(item.options) and parsed["answer"] == item.answer
+    rows = read_csv(export(quiz, "csv"))
+    assert [r["id"] for r in rows] == [i.id for i in quiz.items]
+    assert all(json.loads(r["options"]) == list(i.options) for r, i in zip(rows, quiz.items))
+    data = json.loads(export(quiz, "json"))
+    assert [QuizItem.from_json(d) for d in data["items"]] == quiz.items
+    assert data["request"]["seed"] == 11
+
+
+def test_gift_reader_is_strict():
+    from qa.quiz_formats import FormatError
+
+    with pytest.raises(FormatError):
+        read_gift("::t:: stem {=a =b}")  # two correct options in multiple choice
+    with pytest.raises(FormatError):
+        read_gift("::t:: stem {=a ~b")  # unclosed
+    with pytest.raises(FormatError):
+        read_aiken("Q\nA. x\nB. y\nANSWER: C")
