@@ -172,3 +172,17 @@ def test_script_in_question_and_corpus_is_inert(hostile_server, page):
     assert "<script>window.__pwned = 1</script>" in page.locator("#qa-chat").inner_text()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#qa-provision script, #qa-provision img, #qa-chat img[src='x']").count() == 0
+
+
+def test_quiz_tab_previews_and_offers_downloads(server, page):
+    page.goto(server)
+    page.get_by_role("tab", name="Квіз · Quiz").click()
+    page.locator("#quiz-articles textarea").fill("2-13")
+    page.locator("#quiz-generate").click()
+    page.locator("#quiz-preview", has_text="1. [").wait_for(timeout=30_000)
+    links = page.locator("#quiz-files a")
+    links.first.wait_for(timeout=10_000)
+    names = sorted(links.nth(i).get_attribute("href").rsplit("/", 1)[-1] for i in range(links.count()))
+    assert [n.rsplit(".", 1)[-1] for n in names] == ["csv", "gift", "json", "txt"], names
+    preview = page.locator("#quiz-preview").inner_text()
+    assert "ст. " in preview and "✓" in preview
