@@ -65,15 +65,16 @@ def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model) -> 
 @click.option("--chapters", help="Restrict retrieval to chapters, e.g. II,III.")
 @click.option("--top-k", type=int, help="Retrieved chunks [QA_TOP_K].")
 @click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="[QA_ANSWERER]")
+@click.option("--llm-model", help="LangChain chat model for --answerer llm, e.g. ollama:llama3.1 [QA_LLM_MODEL].")
 @click.pass_context
-def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer) -> None:
+def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer, llm_model) -> None:
     """Answer QUESTION (Ukrainian or English) with cited provisions."""
     from .pipeline import Assistant
     from .retrieval import Filters
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --file questions.jsonl")
-    settings = _settings(ctx, top_k=top_k, answerer=answerer)
+    settings = _settings(ctx, top_k=top_k, answerer=answerer, llm_model=llm_model)
     filters = Filters(_parse_articles(articles),
                       frozenset(c.strip().upper() for c in (chapters or "").split(",") if c.strip()))
     if question is not None:

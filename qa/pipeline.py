@@ -4,7 +4,6 @@ whether the corpus answers → compose → check every citation against what was
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Callable
 
@@ -45,7 +44,6 @@ class Assistant:
         self.answerer = _make_answerer(settings.answerer, self.index, settings)
         if chat_model is not None:
             self.answerer.chat_model = chat_model
-        self._lock = threading.Lock()
 
     def ask(self, question: object, *, qid: str | None = None, filters: Filters = Filters(),
             context_article: str | None = None, lang: str | None = None) -> Answer:

@@ -1,0 +1,87 @@
+"""Optional generative answerer: a LangChain chat model writes the answer from the retrieved provisions.
+
+The model only ever sees numbered provisions and must cite them as [n]. Its output is then held to
+the same standard as the extractive answer: markers that point at nothing are dropped, a «quote» that
+is not verbatim in the cited provision is replaced by the provision's own best sentence, and a reply of
+NOT_IN_CORPUS (or one citing nothing) becomes an abstention.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .citations import Citation, label, quote_is_verbatim, title
+from .config import Settings
+from .errors import ConfigError
+from .extractive import best_quote
+from .index import Index
+from .lexicon import query_terms
+from .prompts import load_templates
+from .retrieval import Hit, Retrieval
+
+CONTEXT_HITS = 5
+NOT_IN_CORPUS = "NOT_IN_CORPUS"
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_QUOTE = re.compile(r"«([^«»]{8,})»")
+
+
+class LLMAnswerer:
+    name = "llm"
+
+    def __init__(self, index: Index, settings: Settings, chat_model=None):
+        self.index, self.settings = index, settings
+        self.chat_model = chat_model
+
+    def _model(self):
+        if self.chat_model is None:
+            if not self.settings.llm_model:
+                raise ConfigError("the llm answerer needs --llm-model / QA_LLM_MODEL, e.g. 'ollama:llama3.1'")
+            try:
+                from langchain.chat_models import init_chat_model
+            except ImportError as exc:
+                raise ConfigError("the llm answerer needs: pip install -e '.[llm]' plus the provider package") from exc
+            self.chat_model = init_chat_model(self.settings.llm_model)
+        return self.chat_model
+
+    def messages(self, retrieval: Retrieval, hits: list[Hit]) -> list[tuple[str, str]]:
+        templates = load_templates(self.settings.prompts_dir, "llm", retrieval.lang)
+        context = "\n\n".join(
+            templates["context_item"].format(marker=n, label=label(h.chunk, retrieval.lang),
+                                             title=title(h.chunk, retrieval.lang), text=h.chunk.text)
+            for n, h in enumerate(hits, start=1))
+        return [("system", templates["system"] + "\n\n" + context), ("human", retrieval.question)]
+
+    def compose(self, retrieval: Retrieval) -> tuple[str, list[Citation]]:
+        hits = retrieval.hits[:CONTEXT_HITS]
+        if not hits:
+            return "", []
+        reply = self._model().invoke(self.messages(retrieval, hits))
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        if NOT_IN_CORPUS in text:
+            return "", []
+        return self.ground(text, retrieval, hits)
+
+    def ground(self, text: str, retrieval: Retrieval, hits: list[Hit]) -> tuple[str, list[Citation]]:
+        """Renumber valid markers in order of use and attach verbatim quotes; drop everything else."""
+        terms = [t for t in query_terms(retrieval.question, retrieval.lang) if not t.startswith("en:")]
+        renumber: dict[int, int] = {}
+        for m in _MARKER.finditer(text):
+            n = int(m.group(1))
+            if 1 <= n <= len(hits) and n not in renumber:
+                renumber[n] = len(renumber) + 1
+        text = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "", text)
+        quotes_in_text = _QUOTE.findall(text)
+        citations = []
+        for original, marker in sorted(renumber.items(), key=lambda kv: kv[1]):
+            chunk = hits[original - 1].chunk
+            quote = next((q for q in quotes_in_text if quote_is_verbatim(q, chunk.text)), None)
+            if quote is None:
+                quote = best_quote(chunk, terms, self.index.bm25.idf).text
+            citations.append(Citation(marker, chunk.source, chunk.article, chunk.paragraph, None,
+                                      label(chunk, retrieval.lang), chunk.chunk_id, quote,
+                                      title(chunk, retrieval.lang), chunk.part))
+        verbatim = [c.chunk_id for c in citations]
+        for q in quotes_in_text:  # a quotation the corpus does not contain must not stand as a quotation
+            if not any(quote_is_verbatim(q, self.index.chunks[self.index.row_of[cid]].text) for cid in verbatim):
+                text = text.replace(f"«{q}»", f"[{'unverified quotation removed' if retrieval.lang == 'en' else 'неперевірену цитату вилучено'}]")
+        return text.strip(), citations
