@@ -42,6 +42,12 @@ def summary_markdown(reports: dict[str, Report], baseline: str | None = None, re
             m = report.metrics[group]
             lines.append(f"| {name} | {group[5:]} | {report.counts[group]} | " + " | ".join(
                 _fmt(m.get(c), c) for c in ("top1", "recall@5", "mrr@10", "paragraph_accuracy")) + " |")
+    lines += ["", "| system | question type | n | top1 | recall@5 | abstention |", "|---|---|---|---|---|---|"]
+    for name, report in reports.items():
+        for group in sorted(g for g in report.metrics if g.startswith("type:")):
+            m = report.metrics[group]
+            lines.append(f"| {name} | {group[5:]} | {report.counts[group]} | " + " | ".join(
+                _fmt(m.get(c), c) for c in ("top1", "recall@5", "abstention")) + " |")
     if baseline and reference and baseline in reports and reference in reports:
         lines += ["", f"Paired differences, {reference} − {baseline} (bootstrap 95 % CI):", ""]
         for metric in ("top1", "recall@5", "mrr@10"):

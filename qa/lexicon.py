@@ -150,42 +150,6 @@ class Glossary:
                 i += 1
         return out
 
-    def _words(self, text: str) -> list[str]:
-        """English tokens: possessives dropped, hyphenated words split unless the glossary knows them whole."""
-        out = []
-        for word in tokens(_POSSESSIVE.sub("", text)):
-            if "-" in word and (en_stem(word),) not in self._phrases:
-                out.extend(part for part in word.split("-") if part)
-            else:
-                out.append(word)
-        return out
-
-    def translate(self, text: str) -> list[str]:
-        """Ukrainian lemmas for the glossary phrases found in `text`, longest match first."""
-        return self.match(text)[0]
-
-    def match(self, text: str) -> tuple[list[str], list[str]]:
-        """(Ukrainian lemmas, English content words the glossary did not understand)."""
-        words = self._words(text)
-        stems = [en_stem(t) for t in words]
-        out: list[str] = []
-        unknown: list[str] = []
-        i = 0
-        while i < len(stems):
-            for size in range(min(self._longest, len(stems) - i), 0, -1):
-                hit = self._phrases.get(tuple(stems[i : i + size]))
-                if hit:
-                    out.extend(hit)
-                    i += size
-                    break
-            else:
-                if stems[i].isdigit():
-                    out.append(stems[i])
-                elif words[i] not in EN_STOP and len(words[i]) > 1:
-                    unknown.append(words[i])
-                i += 1
-        return out, unknown
-
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     """Tab-separated (term, expansion) lines; '#' starts a comment line."""

@@ -84,7 +84,7 @@ class HybridRetriever:
     ) -> Retrieval:
         started = time.perf_counter()
         refs = references if references is not None else (find_references(question) if self.use_router else [])
-        routed_rows, missing = self._route(refs)
+        routed_groups, missing = self._route(refs)
         dense, lexical, coverage = self._scores(question, lang)
         fused = self._fuse(dense, lexical, lang, coverage)
         if not _ASKS_FOR_PREAMBLE.search(question):
@@ -94,10 +94,11 @@ class HybridRetriever:
         allowed = np.array([filters.allows(c) for c in self.index.chunks]) if not filters.empty else None
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
-        hits = self._routed_hits(routed_rows, fused, dense, lexical)
+        hits = self._routed_hits(routed_groups, fused, dense, lexical)
         taken = {h.row for h in hits}
+        limit = max(k, len(hits))  # every routed chunk is kept, however many the question names
         for row in np.argsort(-fused, kind="stable"):
-            if len(hits) >= max(k, len(routed_rows)):
+            if len(hits) >= limit:
                 break
             if row in taken or not np.isfinite(fused[row]):
                 continue
@@ -105,36 +106,28 @@ class HybridRetriever:
         elapsed = (time.perf_counter() - started) * 1000
         return Retrieval(question, lang, refs, missing, hits, coverage, {"retrieve": round(elapsed, 2)})
 
-    def _route(self, refs: list[Reference]) -> tuple[list[int], list[Reference]]:
-        rows: list[int] = []
+    def _route(self, refs: list[Reference]) -> tuple[list[list[int]], list[Reference]]:
+        """Rows each reference names (an article alone names all its paragraphs), and the references
+        that name nothing in the corpus."""
+        groups: list[list[int]] = []
         missing: list[Reference] = []
         for ref in refs:
-            article_rows = self.index.by_article(ref.article)
-            if not article_rows:
+            rows = self.index.by_article(ref.article)
+            if ref.paragraph is not None:
+                rows = [r for r in rows if self.index.chunks[r].paragraph == ref.paragraph]
+            if rows:
+                groups.append(rows)
+            else:
                 missing.append(ref)
-                continue
-            if ref.paragraph is None:
-                rows.extend(r for r in article_rows if r not in rows)
-                continue
-            chosen = [r for r in article_rows if self.index.chunks[r].paragraph == ref.paragraph]
-            if not chosen:
-                missing.append(ref)
-            rows.extend(r for r in chosen if r not in rows)
-        return rows, missing
+        return groups, missing
 
-    def _routed_hits(self, rows: list[int], fused, dense, lexical) -> list[Hit]:
-        """Routed chunks lead, ordered among themselves by how well they match the question."""
-        if not rows:
-            return []
-        by_ref_order = {row: i for i, row in enumerate(rows)}
-        articles = list(dict.fromkeys(self.index.chunks[r].article for r in rows))
-        ordered = sorted(
-            rows,
-            key=lambda r: (articles.index(self.index.chunks[r].article), -float(np.nan_to_num(fused[r], neginf=-9))),
-        )
-        # an article named alone keeps its paragraphs ordered by relevance; explicit paragraphs keep user order
-        if all(self.index.chunks[r].paragraph is None for r in rows) or len(articles) == len(rows):
-            ordered = sorted(rows, key=by_ref_order.get)
+    def _routed_hits(self, groups: list[list[int]], fused, dense, lexical) -> list[Hit]:
+        """Routed chunks lead in the order the question names them; within a named article, its
+        paragraphs are ordered by how well they match the question."""
+        ordered: list[int] = []
+        for rows in groups:
+            ranked = sorted(rows, key=lambda r: -float(np.nan_to_num(fused[r], neginf=-9)))
+            ordered.extend(r for r in ranked if r not in ordered)
         return [
             Hit(r, self.index.chunks[r], 1.0 + float(np.nan_to_num(fused[r], neginf=0)), float(dense[r]),
                 float(lexical[r]), routed=True)

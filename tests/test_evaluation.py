@@ -89,3 +89,24 @@ def test_header_part_and_commentary_source():
     report = score(gold, answers, CHUNKS)
     assert report.metrics["all"]["top1"] == 1.0
     assert report.metrics["all"]["fabricated_quotes"] == 1.0  # commentary quote not in any chunk
+
+
+def test_ties_and_repeated_parts_keep_rank_order():
+    # equal scores are ranked as listed; several chunks of one article count once, at their first rank
+    a = _answer("t", [], [("5", "1", "a"), ("5", "2", "b"), ("2", None, "c"), ("16", "2", "d")])
+    for r in a["retrieved"]:
+        r["score"] = 0.5
+    ranked = retrieved_parts(a)
+    assert ranked == ["5", "2", "16"]
+    assert mrr_at(ranked, {"2", "16"}, 10) == 0.5
+    assert recall_at(ranked, {"2", "16"}, 2) == 0.5
+    assert ndcg_at(ranked, {"2", "16"}, 10) == pytest.approx(
+        (1 / math.log2(3) + 1 / math.log2(4)) / (1 + 1 / math.log2(3)))
+
+
+def test_empty_inputs_do_not_crash():
+    report = score([{"id": "x", "lang": "en", "answerable": True, "articles": ["2"]}],
+                   [{"id": "x", "abstained": False, "citations": [], "retrieved": []}], CHUNKS)
+    m = report.metrics["all"]
+    assert m["top1"] == 0.0 and m["recall@5"] == 0.0 and m["mrr@10"] == 0.0
+    assert "quote_fidelity" not in m  # no citations, nothing to measure

@@ -138,3 +138,27 @@ def test_gift_reader_is_strict():
         read_gift("::t:: stem {=a ~b")  # unclosed
     with pytest.raises(FormatError):
         read_aiken("Q\nA. x\nB. y\nANSWER: C")
+
+
+def test_gift_characters_in_provision_text_round_trip(tmp_path):
+    from qa.config import load_settings
+    from qa.index import open_index
+
+    from .conftest import MINI_CONVENTION
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    special = "Сторона {може} встановити: ціна = 90 днів ~ приблизно # номер 5."
+    (corpus / "convention.txt").write_text(MINI_CONVENTION.replace("без права на це.", f"без права на це. {special}"),
+                                           encoding="utf-8")
+    index = open_index(load_settings(environ={}, corpus_dir=corpus, index_dir=tmp_path / "index"))
+    quiz = QuizBuilder(index).build(QuizRequest(count=30, seed=4, types=("which", "cloze", "tf")))
+    carrying = [i for i in quiz.items if "{може}" in i.text or "{може}" in i.quote]
+    assert carrying, "expected items quoting the provision with GIFT special characters"
+    parsed = {p["title"]: p for p in read_gift(to_gift(quiz.items))}
+    for item in carrying:
+        p = parsed[item.id]
+        assert p["stem"] == _ws(f"{item.prompt} {item.text}")
+        assert _ws(item.quote) in p["feedback"]
+        if item.type == "cloze":
+            assert p["answer"] == item.answer
