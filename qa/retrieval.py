@@ -15,6 +15,7 @@ import numpy as np
 
 from .chunks import CONVENTION, PREAMBLE, Chunk
 from .config import Settings
+from .definitions import defining_rows, find_definitions
 from .index import Index
 from .bm25 import BM25
 from .lexicon import en_stem, glossary, query_terms, uk_lemma, uk_query_terms, uk_synonyms, uk_terms
@@ -23,6 +24,7 @@ from .reference_router import Reference, find_references
 MODES = ("hybrid", "dense", "bm25")
 _ASKS_FOR_PREAMBLE = re.compile(r"преамбул|preamble|recital", re.IGNORECASE)
 PREAMBLE_PENALTY = 0.25
+DEFINITION_BOOST = 0.3
 DENSE_CANDIDATES = 256
 
 
@@ -73,6 +75,7 @@ class HybridRetriever:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
+        self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
 
     def retrieve(
         self,
@@ -87,6 +90,8 @@ class HybridRetriever:
         routed_groups, missing = self._route(refs)
         dense, lexical, coverage = self._scores(question, lang)
         fused = self._fuse(dense, lexical, lang, coverage)
+        for row in defining_rows(question, lang, self.definitions):
+            fused[row] += DEFINITION_BOOST
         if not _ASKS_FOR_PREAMBLE.search(question):
             for row, chunk in enumerate(self.index.chunks):
                 if chunk.kind == PREAMBLE:
