@@ -2,7 +2,7 @@
 
     python bench/load_ui.py [--sessions 20] [--questions 10] [--url http://127.0.0.1:PORT/]
 
-Without --url it starts the app in-process on a free loopback port over the shipped corpus.
+Without --url it starts `qa serve` in its own process on a free loopback port (shipped corpus).
 Prints error count and p50/p95 round-trip latency (target p50 < 500 ms on 2 cores).
 """
 
@@ -13,30 +13,43 @@ import json
 import math
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.config import PROJECT_ROOT, load_settings  # noqa: E402
+from qa.config import PROJECT_ROOT  # noqa: E402
 
 P50_TARGET_MS = 500.0
 
 
-def _local_server() -> str:
-    from qa.pipeline import Assistant
-    from qa.web_app import CSS, build_app
-
+def _local_server() -> tuple[str, subprocess.Popen]:
+    """`qa serve` in its own process on a free loopback port (as users run it), ready when /config answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = build_app(Assistant(load_settings()))
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    return f"http://127.0.0.1:{port}/"
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 300  # first start may build the index
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise SystemExit("qa serve exited before it was ready:\n" + log.read().decode(errors="replace")[-2000:])
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2):
+                return url, proc
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise SystemExit("qa serve did not become ready in 300 s")
 
 
 def session(url: str, questions: list[str], latencies: list[float], errors: list[str], lock: threading.Lock) -> None:
@@ -51,7 +64,7 @@ def session(url: str, questions: list[str], latencies: list[float], errors: list
                 raise RuntimeError(result.get("error", "no citations field"))
         except Exception as exc:  # a load test counts every kind of failure
             with lock:
-                errors.append(f"{q[:40]}: {exc}")
+                errors.append(f"{q[:40]}: {type(exc).__name__}: {exc!r}")
             continue
         with lock:
             latencies.append((time.perf_counter() - started) * 1000)
@@ -64,7 +77,10 @@ def main() -> None:
     parser.add_argument("--url")
     args = parser.parse_args()
     gold = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text().splitlines()]
-    url = args.url or _local_server()
+    server = None
+    url = args.url
+    if not url:
+        url, server = _local_server()
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -74,6 +90,9 @@ def main() -> None:
             qs = [gold[(i * args.questions + j) % len(gold)] for j in range(args.questions)]
             pool.submit(session, url, qs, latencies, errors, lock)
     wall = time.perf_counter() - started
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=30)
     ordered = sorted(latencies)
     p50 = statistics.median(ordered) if ordered else float("nan")
     p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")

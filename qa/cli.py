@@ -25,24 +25,6 @@ def _settings(ctx: click.Context, **overrides) -> Settings:
     return base.with_overrides(**overrides)
 
 
-def _parse_articles(spec: str | None) -> frozenset[str]:
-    """'2-13,16' → {'2',…,'13','16'}."""
-    if not spec:
-        return frozenset()
-    out: set[str] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        low, _, high = part.partition("-")
-        try:
-            numbers = range(int(low), int(high or low) + 1)
-        except ValueError as exc:
-            raise click.BadParameter(f"{part!r} is not an article number or range like 2-13") from exc
-        out.update(str(n) for n in numbers)
-    return frozenset(out)
-
-
 @click.group()
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder [QA_INDEX_DIR].")
 @click.option("--corpus-dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
@@ -70,13 +52,12 @@ def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model) -> 
 def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer, llm_model) -> None:
     """Answer QUESTION (Ukrainian or English) with cited provisions."""
     from .pipeline import Assistant
-    from .retrieval import Filters
+    from .retrieval import Filters, parse_articles, parse_chapters
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --file questions.jsonl")
     settings = _settings(ctx, top_k=top_k, answerer=answerer, llm_model=llm_model)
-    filters = Filters(_parse_articles(articles),
-                      frozenset(c.strip().upper() for c in (chapters or "").split(",") if c.strip()))
+    filters = Filters(parse_articles(articles), parse_chapters(chapters))
     if question is not None:
         from .question import validate_question
 
@@ -202,10 +183,10 @@ def quiz(ctx, count, types, articles, chapters, lang, difficulty, seed, fmt, out
     from .index import open_index
     from .quiz_builder import QuizBuilder, QuizRequest
     from .quiz_formats import export
+    from .retrieval import parse_articles, parse_chapters
 
     request = QuizRequest(count=count, types=tuple(t.strip() for t in types.split(",") if t.strip()),
-                          articles=_parse_articles(articles),
-                          chapters=frozenset(c.strip().upper() for c in (chapters or "").split(",") if c.strip()),
+                          articles=parse_articles(articles), chapters=parse_chapters(chapters),
                           lang=lang, difficulty=difficulty, seed=seed)
     try:
         built = QuizBuilder(open_index(ctx.obj, _progress)).build(request)

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from .evaluation import HEADLINE, K_VALUES, Report, failures, paired_difference
+from .evaluation import K_VALUES, Report, failures, paired_difference
 
 TABLE_COLUMNS = ("top1", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "paragraph_accuracy",
                  "citation_precision", "citation_recall", "quote_fidelity", "unsupported_citations",

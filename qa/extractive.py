@@ -11,10 +11,9 @@ from .chunks import Chunk
 from .citations import Citation, label, title
 from .config import Settings
 from .index import Index
-from .lexicon import uk_terms
+from .lexicon import query_terms, uk_terms
 from .prompts import load_templates
 from .retrieval import Hit, Retrieval
-from .lexicon import query_terms
 
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[А-ЯІЇЄҐA-Z“«(])|\n")
 WHOLE_CHUNK_CHARS = 420

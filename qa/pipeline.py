@@ -5,7 +5,6 @@ whether the corpus answers → compose → check every citation against what was
 from __future__ import annotations
 
 import time
-from typing import Callable
 
 from .answer import Answer, SeeAlso
 from .citations import label, title, unsupported

@@ -9,7 +9,7 @@ import io
 import json
 import re
 
-from .quiz_items import BLANK, QuizItem
+from .quiz_items import QuizItem
 
 FORMATS = ("gift", "aiken", "csv", "json")
 _GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bm25 import BM25
 from .chunks import CONVENTION, PREAMBLE, Chunk
 from .config import Settings
 from .definitions import defining_rows, find_definitions
+from .errors import QAError
 from .index import Index
-from .bm25 import BM25
 from .lexicon import en_stem, glossary, query_terms, uk_lemma, uk_query_terms, uk_synonyms, uk_terms
 from .reference_router import Reference, find_references
 
@@ -47,6 +48,25 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not self.articles and not self.chapters
+
+
+def parse_articles(spec: str | None) -> frozenset[str]:
+    """'2-13,16' → {'2', …, '13', '16'}; anything else is a QAError naming the bad part."""
+    out: set[str] = set()
+    for part in (spec or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()) or int(high or low) < int(low):
+            raise QAError(f"{part!r} is not an article number or a range like 2-13")
+        out.update(str(n) for n in range(int(low), int(high or low) + 1))
+    return frozenset(out)
+
+
+def parse_chapters(spec: str | list[str] | None) -> frozenset[str]:
+    """'II,III' or ['II', 'III'] → {'II', 'III'}."""
+    parts = spec.split(",") if isinstance(spec, str) else (spec or [])
+    return frozenset(p.strip().upper() for p in parts if p and p.strip())
 
 
 @dataclass(frozen=True)

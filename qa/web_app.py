@@ -22,7 +22,7 @@ from .errors import QAError  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
 from .provision_view import first_chunk_of_article, provision_html, referenced_articles, siblings, toc, toc_markdown  # noqa: E402
-from .retrieval import Filters  # noqa: E402
+from .retrieval import Filters, parse_articles, parse_chapters  # noqa: E402
 
 STREAM_STEP = 12  # words per streamed update
 
@@ -71,35 +71,20 @@ class Conversation:
 
     article: str | None = None
     citations: list[dict] = field(default_factory=list)
+    lang: str = "uk"
 
 
 def _texts(lang: str) -> dict:
     return TEXTS["en" if lang == "en" else "uk"]
 
 
-def _parse_articles(spec: str) -> frozenset[str]:
-    out: set[str] = set()
-    for part in (spec or "").replace(" ", "").split(","):
-        if not part:
-            continue
-        low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()):
-            raise QAError(f"{part!r} is not an article number or a range like 2-13")
-        out.update(str(n) for n in range(int(low), int(high or low) + 1))
-    return frozenset(out)
-
-
-def _filters(articles: str, chapters: list[str] | None) -> Filters:
-    return Filters(_parse_articles(articles), frozenset(chapters or []))
+def _filters(articles: str, chapters: list[str] | str | None) -> Filters:
+    return Filters(parse_articles(articles), parse_chapters(chapters))
 
 
 def _safe(text: str) -> str:
     """Chat messages are Markdown: escape HTML so '<script>' shows as text and never runs."""
     return html.escape(text, quote=False)
-
-
-def _answer_markdown(answer: Answer) -> str:
-    return _safe(answer.answer)
 
 
 def _sources_table(answer: Answer) -> dict:
@@ -156,7 +141,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             yield (history, "", conv, gr.skip(), gr.skip(), gr.skip(), *relabel(ui_lang))
             return
         ui_lang = answer.language
-        words = _answer_markdown(answer).split(" ")
+        words = _safe(answer.answer).split(" ")
         history.append({"role": "assistant", "content": ""})
         for end in range(STREAM_STEP, len(words), STREAM_STEP):
             history[-1] = {"role": "assistant", "content": " ".join(words[:end]) + " …"}
@@ -164,26 +149,21 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         history[-1] = {"role": "assistant", "content": " ".join(words)}
         citations = [c.to_json() for c in answer.citations]
         new_conv = Conversation(article=next((c["article"] for c in citations if c.get("article")), conv.article),
-                                citations=citations)
+                                citations=citations, lang=answer.language)
         chips = gr.update(choices=[(c["label"], c["chunk_id"]) for c in citations], value=None,
                           visible=bool(citations))
         yield (history, "", new_conv, chips, _sources_table(answer), gr.update(value=""), *relabel(ui_lang))
 
     def on_chip(chunk_id: str | None, conv: Conversation, lang_choice: str):
-        lang = lang_choice if lang_choice in ("uk", "en") else _conv_lang(conv)
+        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
         panel, related = open_chunk(chunk_id, lang)
         cited = next((c for c in conv.citations if c["chunk_id"] == chunk_id), None)
         return panel, related, (copy_text(cited) if cited else "")
 
-    def _conv_lang(conv: Conversation) -> str:
-        labels = [c["label"] for c in conv.citations]
-        return "en" if any(lbl.startswith(("Article", "Commentary", "Preamble", "Document", "Closing"))
-                           for lbl in labels) else "uk"
-
     def on_related(article: str | None, conv: Conversation, lang_choice: str):
         if not article:
             return gr.skip(), gr.skip()
-        lang = lang_choice if lang_choice in ("uk", "en") else _conv_lang(conv)
+        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
         return open_chunk(first_chunk_of_article(index, article), lang)
 
     def on_toc(chunk_id: str | None, lang_choice: str):
@@ -197,9 +177,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
         """Answer a question; returns the same JSON contract as `qa ask --json`."""
         try:
-            answer = assistant.ask(question, filters=Filters(_parse_articles(articles),
-                                                             frozenset(c for c in chapters.split(",") if c)),
-                                   lang=lang or None)
+            answer = assistant.ask(question, filters=_filters(articles, chapters), lang=lang or None)
         except QAError as exc:
             return {"question": question if isinstance(question, str) else None, "error": str(exc)}
         return answer.to_json()
@@ -300,8 +278,8 @@ def quiz_tab(index, chapters: list[str]) -> None:
 
     def make(count, types, articles, chapter_box, lang, difficulty, seed):
         try:
-            request = QuizRequest(count=int(count), types=tuple(types or ()), articles=_parse_articles(articles),
-                                  chapters=frozenset(chapter_box or ()), lang=lang, difficulty=difficulty,
+            request = QuizRequest(count=int(count), types=tuple(types or ()), articles=parse_articles(articles),
+                                  chapters=parse_chapters(chapter_box), lang=lang, difficulty=difficulty,
                                   seed=int(seed or 0))
             quiz = builder.build(request)
         except (QAError, ValueError) as exc:

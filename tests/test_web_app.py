@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 
 def _start(assistant):
-    from qa.web_app import build_app, CSS
+    from qa.web_app import CSS, build_app
 
     app = build_app(assistant)
     app.queue(default_concurrency_limit=4)
