@@ -72,6 +72,14 @@ def _ask(page, question: str) -> None:
     page.locator("#qa-send").click()
 
 
+def _open_chip(page, text: str) -> None:
+    """Wait for the citation chip, click it, wait for the highlighted provision."""
+    chip = page.locator("#qa-chips label", has_text=text)
+    chip.wait_for(timeout=30_000)
+    chip.click()
+    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+
+
 def _strip(answer: dict) -> dict:
     return {"citations": [(c["chunk_id"], c["label"], c["quote"]) for c in answer["citations"]],
             "abstained": answer["abstained"], "retrieved": [r["chunk_id"] for r in answer["retrieved"]]}
@@ -122,10 +130,7 @@ def test_follow_up_and_ukrainian_interface(server, page):
     page.locator("#qa-chips label").first.wait_for(timeout=30_000)
     assert page.get_by_text("Цитовані положення (натисніть, щоб відкрити)").count() == 1
     _ask(page, "а пункт 7?")
-    chip = page.locator("#qa-chips label", has_text="п. 7 ст. 29")
-    chip.wait_for(timeout=30_000)
-    chip.click()
-    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    _open_chip(page, "п. 7 ст. 29")
     assert "60 днів" in page.locator("#qa-provision .qa-cited").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-uk.png"), full_page=True)
@@ -164,10 +169,7 @@ def test_script_in_question_and_corpus_is_inert(hostile_server, page):
     _ask(page, f"Поясни {MALICIOUS}")
     page.locator("#qa-chat", has_text="<script>window.__pwned = 1</script>").wait_for(timeout=30_000)
     _ask(page, "Що таке незаконний доступ?")
-    chip = page.locator("#qa-chips label", has_text="ст. 2")
-    chip.wait_for(timeout=30_000)
-    chip.click()
-    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    _open_chip(page, "ст. 2")
     assert "<script>window.__pwned = 1</script>" in page.locator("#qa-provision").inner_text()
     assert "<script>window.__pwned = 1</script>" in page.locator("#qa-chat").inner_text()
     assert page.evaluate("window.__pwned") is None
