@@ -96,6 +96,7 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
         self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
+        self._preamble_rows = np.array([i for i, c in enumerate(index.chunks) if c.kind == PREAMBLE], dtype=np.int64)
 
     def retrieve(
         self,
@@ -113,9 +114,7 @@ class HybridRetriever:
         for row in defining_rows(question, lang, self.definitions):
             fused[row] += DEFINITION_BOOST
         if not _ASKS_FOR_PREAMBLE.search(question):
-            for row, chunk in enumerate(self.index.chunks):
-                if chunk.kind == PREAMBLE:
-                    fused[row] -= PREAMBLE_PENALTY
+            fused[self._preamble_rows] -= PREAMBLE_PENALTY
         allowed = np.array([filters.allows(c) for c in self.index.chunks]) if not filters.empty else None
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
