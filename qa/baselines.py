@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from typing import Callable
 
+from .citations import provision_label
 from .config import Settings
 from .corpus import corpus_files
 from .errors import QAError
@@ -85,7 +86,7 @@ class LangChainRecipe:
             lang = detect_language(question)
             art = top.metadata["article"]
             citations.append({"marker": 1, "source": top.metadata["source"], "article": art, "paragraph": None,
-                              "subparagraph": None, "label": (f"Article {art}" if lang == "en" else f"ст. {art}") if art else top.metadata["source"],
+                              "subparagraph": None, "label": provision_label(art, None, None, lang) if art else top.metadata["source"],
                               "chunk_id": top.metadata["chunk_id"], "quote": top.page_content,
                               "part": art or (None if top.metadata["source"] == "convention" else top.metadata["source"])})
         total = (time.perf_counter() - started) * 1000

@@ -43,19 +43,23 @@ def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
         return uk if lang == "uk" else en
     if chunk.kind == PREAMBLE:
         return f"Преамбула, абз. {chunk.paragraph}" if lang == "uk" else f"Preamble, recital {chunk.paragraph}"
-    art, para = chunk.article, chunk.paragraph
+    return provision_label(chunk.article, chunk.paragraph, subparagraph, lang)
+
+
+def provision_label(article: str, paragraph: str | None, subparagraph: str | None, lang: str) -> str:
+    """The one place the citation formats of the design brief are written."""
     if lang == "uk":
         parts = []
         if subparagraph:
             letter, roman = _sub_parts(subparagraph)
             parts.append(f"пп. {letter}({roman})" if roman else f"пп. {letter}")
-        if para:
-            parts.append(f"п. {para}")
-        parts.append(f"ст. {art}")
+        if paragraph:
+            parts.append(f"п. {paragraph}")
+        parts.append(f"ст. {article}")
         return " ".join(parts)
-    text = f"Article {art}"
-    if para:
-        text += f"({para})"
+    text = f"Article {article}"
+    if paragraph:
+        text += f"({paragraph})"
     if subparagraph:
         letter, roman = _sub_parts(subparagraph)
         text += f"({letter})" + (f"({roman})" if roman else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from .answer import Answer, SeeAlso
-from .citations import label, title, unsupported
+from .citations import label, provision_label, title, unsupported
 from .config import Settings
 from .errors import ConfigError
 from .extractive import ExtractiveAnswerer
@@ -68,7 +68,7 @@ class Assistant:
         templates = load_templates(self.settings.prompts_dir, "extractive", lang)
         routed = any(h.routed for h in retrieval.hits)
         if retrieval.missing_references and not routed:
-            missing = ", ".join(_reference_label(r, lang) for r in retrieval.missing_references)
+            missing = ", ".join(provision_label(r.article, r.paragraph, r.subparagraph, lang) for r in retrieval.missing_references)
             return self._abstain(retrieval, qid, templates["missing_reference"].format(reference=missing),
                                  f"no such provision: {missing}")
         if not routed and grounding_score(retrieval) < self.settings.abstain_threshold:
@@ -91,11 +91,3 @@ class Assistant:
             message = f"{message}\n{templates['see_also'].format(items=items)}"
         return Answer(retrieval.question, lang, message, True, [], retrieval.hits, see_also, id=qid, reason=reason)
 
-
-def _reference_label(ref: Reference, lang: str) -> str:
-    if lang == "uk":
-        parts = ([f"пп. {ref.subparagraph}"] if ref.subparagraph else []) + (
-            [f"п. {ref.paragraph}"] if ref.paragraph else []) + [f"ст. {ref.article}"]
-        return " ".join(parts)
-    text = f"Article {ref.article}" + (f"({ref.paragraph})" if ref.paragraph else "")
-    return text + (f"({ref.subparagraph})" if ref.subparagraph else "")

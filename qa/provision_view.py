@@ -10,6 +10,7 @@ import html
 import re
 
 from .chunks import CONVENTION, Chunk
+from .citations import provision_label
 from .crossrefs import link_url
 from .index import Index
 from .titles import CHAPTER_TITLES_EN
@@ -70,7 +71,7 @@ def provision_html(index: Index, chunk_id: str, lang: str) -> str:
     if refs:
         word = "Refers to" if lang == "en" else "Посилається на"
         parts.append(f'<p class="qa-refs">{word}: ' + ", ".join(
-            html.escape(f"Article {a}" if lang == "en" else f"ст. {a}") for a in refs) + "</p>")
+            html.escape(provision_label(a, None, None, lang)) for a in refs) + "</p>")
     parts.append("</div>")
     return "\n".join(parts)
 

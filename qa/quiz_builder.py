@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunks import CONVENTION, Chunk
-from .citations import label
+from .citations import label, provision_label
 from .extractive import sentence_spans
 from .index import Index
 from .lexicon import GLOSSARY_PATH, read_pairs
@@ -181,7 +181,7 @@ class QuizBuilder:
         return QuizItem(
             id=f"matching-{_digest(*articles)}", type="matching", lang=request.lang, prompt=frame["matching"],
             text="", pairs=pairs, answer="; ".join(f"{a} → {t}" for a, t in pairs),
-            citation=", ".join(f"{frame['article']} {a}" if request.lang == "en" else f"ст. {a}" for a in articles),
+            citation=", ".join(provision_label(a, None, None, request.lang) for a in articles),
             chunk_id=first.chunk_id, quote=first.title_uk, article=articles[0], difficulty=request.difficulty)
 
     # ---------------------------------------------------------------- options

@@ -19,7 +19,15 @@ from .config import Settings
 from .definitions import defining_rows, find_definitions
 from .errors import QAError
 from .index import Index
-from .lexicon import en_stem, glossary, query_terms, uk_lemma, uk_query_terms, uk_synonyms, uk_terms
+from .lexicon import (
+    en_stem,
+    glossary,
+    query_terms,
+    uk_lemma,
+    uk_query_terms,
+    uk_synonyms,
+    uk_terms,
+)
 from .reference_router import Reference, find_references
 
 MODES = ("hybrid", "dense", "bm25")

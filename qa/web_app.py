@@ -17,11 +17,18 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from .answer import Answer  # noqa: E402
-from .citations import label, title  # noqa: E402
+from .citations import label, provision_label, title  # noqa: E402
 from .errors import QAError  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
-from .provision_view import first_chunk_of_article, provision_html, referenced_articles, siblings, toc, toc_markdown  # noqa: E402
+from .provision_view import (  # noqa: E402
+    first_chunk_of_article,
+    provision_html,
+    referenced_articles,
+    siblings,
+    toc,
+    toc_markdown,
+)
 from .retrieval import Filters, parse_articles, parse_chapters  # noqa: E402
 
 STREAM_STEP = 12  # words per streamed update
@@ -110,7 +117,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return f"<p>{html.escape(t['empty_provision'])}</p>", gr.update(choices=[], value=None)
         chunk = index.chunks[index.row_of[chunk_id]]
         refs = referenced_articles(siblings(index, chunk))
-        choices = [((f"Article {a}" if lang == "en" else f"ст. {a}"), a) for a in refs]
+        choices = [(provision_label(a, None, None, lang), a) for a in refs]
         return provision_html(index, chunk_id, lang), gr.update(choices=choices, value=None)
 
     def relabel(lang: str):
