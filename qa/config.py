@@ -30,6 +30,7 @@ class Settings:
     lexical_weight: float = 1.0
     abstain_threshold: float = 0.62  # minimum grounding score (0..1) to answer
     rebuild_stale: bool = True  # rebuild a stale/corrupted index instead of failing
+    serve_concurrency: int = 32  # questions `qa serve` answers at once; the rest wait in Gradio's queue
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """Apply non-None overrides (CLI flags) on top of this object."""

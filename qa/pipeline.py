@@ -63,6 +63,12 @@ class Assistant:
         }
         return answer
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise pay for (morphology, glossary, embedder threads)
+        before a server accepts users: one question in each language."""
+        for question in ("Що таке незаконний доступ?", "What is illegal access?"):
+            self.ask(question)
+
     def _answer(self, retrieval: Retrieval, qid: str | None) -> Answer:
         lang = retrieval.lang
         templates = load_templates(self.settings.prompts_dir, "extractive", lang)

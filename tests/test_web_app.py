@@ -27,13 +27,10 @@ def _free_port() -> int:
 
 
 def _start(assistant):
-    from qa.web_app import CSS, build_app
+    from qa.web_app import serve
 
-    app = build_app(assistant)
-    app.queue(default_concurrency_limit=4)
     port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    return app, f"http://127.0.0.1:{port}/"
+    return serve(assistant, port=port, block=False), f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +96,47 @@ def test_api_matches_cli_json(server, real_settings):
         assert set(api) >= {"question", "language", "answer", "abstained", "citations", "retrieved", "timings_ms"}
     bad = client.predict("   ", api_name="/ask")
     assert "empty" in bad["error"]
+
+
+def test_concurrent_sessions_get_the_answers_a_lone_session_gets(server, assistant):
+    """Queries are embedded concurrently without a lock: eight sessions at once must see exactly what
+    the assistant answers one question at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    questions = ["What is illegal access?", "Що таке перехоплення даних?", "Who may request expedited preservation?",
+                 "Чи відповідає юридична особа за злочин керівника?", "What is a service provider?",
+                 "Яка процедура денонсації Конвенції?", "What does Article 29 require?", "Що таке дані про рух?"]
+    expected = {q: _strip(assistant.ask(q).to_json()) for q in questions}
+
+    def session(offset: int) -> list[tuple[str, dict]]:
+        client = Client(server, verbose=False)
+        order = questions[offset:] + questions[:offset]
+        return [(q, _strip(client.predict(q, api_name="/ask"))) for q in order]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [pair for batch in pool.map(session, range(8)) for pair in batch]
+    assert len(results) == 64
+    for q, got in results:
+        assert got == expected[q], q
+
+
+def test_served_queue_follows_settings_and_keeps_per_request_bookkeeping_bounded(assistant):
+    """The knobs `qa serve` sets on Gradio's queue: if a Gradio upgrade renames them, this says so."""
+    from dataclasses import replace
+
+    from qa.pipeline import Assistant
+
+    narrow = Assistant(replace(assistant.settings, serve_concurrency=3), index=assistant.index,
+                       retriever=assistant.retriever)
+    app, _ = _start(narrow)
+    try:
+        assert app._queue.default_concurrency_limit == 3
+        assert app._queue.ANAYLTICS_CACHE_FREQUENCY == 100 and app._queue.ANALYTICS_MAX_EVENTS == 1000
+        assert app._queue.sleep_when_free == 0.005 and app._queue.progress_update_sleep_when_free == 0.05
+    finally:
+        app.close()
 
 
 def test_chat_chip_opens_highlighted_article(server, page):
