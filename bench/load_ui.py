@@ -145,9 +145,9 @@ def main() -> None:
     answered = max(len(latencies), 1)
     per_answer = (server_cpu + client_cpu) / answered * 1000
     cores = len(os.sched_getaffinity(0))
-    print(f"CPU per answer: server {server_cpu / answered * 1000:.1f} ms, load generator "
-          f"{client_cpu / answered * 1000:.1f} ms; one query embedding on one core now: "
-          f"{_embedding_ms(gold[:40]):.1f} ms")
+    server_part = f"server {server_cpu / answered * 1000:.1f} ms, " if server is not None else ""
+    print(f"CPU per answer: {server_part}load generator {client_cpu / answered * 1000:.1f} ms; "
+          f"one query embedding on one core now: {_embedding_ms(gold[:40]):.1f} ms")
     if server is not None:
         print(f"{cores} cores answer at most {cores * 1000 / per_answer:.1f}/s at that cost, so with "
               f"{args.sessions} sessions always waiting the p50 cannot fall below about "
