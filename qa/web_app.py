@@ -322,8 +322,8 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share
     """Build, queue and launch the app; with block=False it returns the running app (tests close it)."""
     app = build_app(assistant)
     # Answering is short and CPU-bound and the embedder already admits one query per core, so waiting is
-    # cheaper there than in Gradio's queue, where each waiting event costs 1 ms polling and status
-    # broadcasts to every waiting client. The limit only bounds threads under a burst.
+    # cheaper there than in Gradio's queue, where waiting events cost polling and status broadcasts
+    # to every waiting client. The limit only bounds threads under a burst.
     app.queue(default_concurrency_limit=assistant.settings.serve_concurrency)
     _slow_idle_polling(app)
     app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
