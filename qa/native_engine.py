@@ -91,11 +91,14 @@ def build(target: Path) -> None:
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not compiler:
         raise BuildFailed("no C compiler found (set CC or install gcc)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, scratch = tempfile.mkstemp(prefix=".e5_native-", suffix=".so", dir=target.parent)
-    os.close(fd)
     try:
-        command = [compiler, *CFLAGS, f"-I{SOURCE_DIR}", "-o", scratch, str(SOURCE), "-lm"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(prefix=".e5_native-", suffix=".so", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise BuildFailed(f"cannot write the native engine to {target.parent}: {exc}") from exc
+    try:
+        command = [compiler, *CFLAGS, "-o", scratch, str(SOURCE), "-lm"]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -106,7 +109,10 @@ def build(target: Path) -> None:
         agreement = agreement_with_bundled(Path(scratch))
         if agreement < MIN_AGREEMENT:
             raise BuildFailed(f"native build disagrees with the bundled engine (cosine {agreement:.5f})")
-        os.replace(scratch, target)
+        try:
+            os.replace(scratch, target)
+        except OSError as exc:
+            raise BuildFailed(f"cannot write the native engine to {target}: {exc}") from exc
     finally:
         Path(scratch).unlink(missing_ok=True)
 

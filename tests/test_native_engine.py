@@ -80,6 +80,14 @@ def test_without_a_compiler_auto_falls_back_and_native_refuses(tmp_path, monkeyp
     assert embedder.embed_queries(["незаконний доступ"]).shape == (1, 384)
 
 
+def test_an_unwritable_cache_falls_back_to_the_bundled_engine(tmp_path, monkeypatch):
+    monkeypatch.setattr(native_engine, "cpu_flags", lambda: NEEDED_CPU_FLAGS)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")
+    choice = choose_engine("auto", blocker / "cache")
+    assert choice.library is None and "cannot write" in choice.reason
+
+
 def test_a_cpu_without_vnni_never_compiles(tmp_path, monkeypatch):
     monkeypatch.setattr(native_engine, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
     choice = choose_engine("auto", tmp_path)

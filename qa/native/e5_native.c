@@ -168,18 +168,15 @@ static xmat *xmat_expand(const block_q4_0 *W, int nout, int nin) {
         for (int b = 0; b < nb; b++) {
             const block_q4_0 *blk = W + (size_t)o * nb + b;
             size_t slot = ((size_t)g * np + b / 2) * RO + r;          /* [group][pair][row] */
-            int8_t *dst = x->w + slot * 64 + (b & 1) * 32;
-            int sum = 0;
-            for (int j = 0; j < 16; j++) {
-                dst[j] = (int8_t)((blk->qs[j] & 0x0F) - 8);
-                dst[j + 16] = (int8_t)((blk->qs[j] >> 4) - 8);
-                sum += dst[j] + dst[j + 16];
-            }
-            float d = fp16_to_fp32(blk->d);
-            for (int j = 0; j < 8; j++) {
-                x->d[slot * 16 + (b & 1) * 8 + j] = d;
-                x->c[slot * 16 + (b & 1) * 8 + j] = j == 0 ? -128 * sum : 0;
-            }
+            size_t half = slot * 16 + (b & 1) * 8;
+            __m256i u = load_w(blk);                                   /* nibbles as 0..15 */
+            _mm256_storeu_si256((__m256i *)(x->w + slot * 64 + (b & 1) * 32),
+                                _mm256_sub_epi8(u, _mm256_set1_epi8(8)));
+            __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256());  /* four partial sums */
+            int sum = (int)(_mm256_extract_epi64(sad, 0) + _mm256_extract_epi64(sad, 1) +
+                            _mm256_extract_epi64(sad, 2) + _mm256_extract_epi64(sad, 3)) - 8 * QK;
+            _mm256_storeu_ps(x->d + half, _mm256_set1_ps(fp16_to_fp32(blk->d)));
+            _mm256_storeu_si256((__m256i *)(x->c + half), _mm256_setr_epi32(-128 * sum, 0, 0, 0, 0, 0, 0, 0));
         }
     }
     return x;
