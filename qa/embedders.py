@@ -163,6 +163,6 @@ def get_embedder(name: str, model: str = "", engine: str = "auto", cache_dir: Pa
         return _cache[key]
 
 
-def embedder_for(settings: "Settings") -> Embedder:
+def embedder_for(settings: Settings) -> Embedder:
     """The embedder these settings configure."""
     return get_embedder(settings.embedder, settings.embedder_model, settings.embedder_engine, settings.cache_dir)

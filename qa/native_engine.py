@@ -100,7 +100,7 @@ def build(target: Path) -> None:
     try:
         command = [compiler, *CFLAGS, "-o", scratch, str(SOURCE), "-lm"]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise BuildFailed(f"cannot run the C compiler {compiler}: {exc}") from exc
         if done.returncode != 0:
