@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .citations import Citation
 from .retrieval import Hit
 
-ANSWER_SCHEMA_VERSION = 1
+ANSWER_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     id: str | None = None
     reason: str = ""  # why it abstained, when it did
+    confidence: str | None = None  # "high" | "low" for an answer; None when it declined
+    probability: float | None = None  # the confidence model's estimate that the first citation is right
+    features: dict[str, float] = field(default_factory=dict)  # what the estimate was made from (not in JSON)
 
     def to_json(self) -> dict:
         data: dict = {}
@@ -53,6 +56,8 @@ class Answer:
                     }
                     for h in self.retrieved
                 ],
+                "confidence": self.confidence,
+                "confidence_p": self.probability,
                 "see_also": [vars(s) for s in self.see_also],
                 "timings_ms": self.timings_ms,
                 "schema_version": ANSWER_SCHEMA_VERSION,

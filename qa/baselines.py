@@ -40,7 +40,7 @@ def _run(assistant: Assistant, gold: list[dict]) -> list[dict]:
 
 def pipeline_system(index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True,
                     abstain: bool = True) -> System:
-    tuned = settings if abstain else replace(settings, abstain_threshold=0.0)
+    tuned = settings if abstain else replace(settings, decline_outside=False)
     assistant = Assistant(tuned, index=index, retriever=HybridRetriever(index, tuned, mode=mode, use_router=use_router))
     return lambda gold: _run(assistant, gold)
 

@@ -235,8 +235,11 @@ def _parse_minimums(items: tuple[str, ...]) -> dict[str, float]:
 
 
 @cli.command("eval")
-@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=DEFAULT_GOLD, show_default=True, help="Gold questions (JSONL).")
+@click.option("--gold", "gold_paths", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              default=[DEFAULT_GOLD], show_default=True,
+              help="Gold questions (JSONL); repeat for several splits (each file is reported as its own split).")
+@click.option("--fit-confidence", "fit", is_flag=True,
+              help="Fit the confidence model (qa/data/confidence.json) on these gold questions: the calibration split.")
 @click.option("--answers", "answers_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Score these answers (JSON contract, JSONL) instead of running this project.")
 @click.option("--min", "minimums", multiple=True, help="Fail (exit 1) below a threshold: --min top1=0.85")
@@ -246,14 +249,15 @@ def _parse_minimums(items: tuple[str, ...]) -> dict[str, float]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write report.json, summary.md, chart.png and failures.md here.")
 @click.pass_context
-def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers, compare, out_dir) -> None:
+def evaluate(ctx, gold_paths, answers_path, minimums, as_json, save_answers, compare, out_dir, fit) -> None:
     """Score citation accuracy, retrieval and abstention on a gold set, per language and question type."""
     from .corpus import corpus_files, load_chunks, source_texts
-    from .evaluation import check_thresholds, failures, format_table, read_jsonl, score
+    from .evaluation import check_thresholds, failures, format_table, read_gold, read_jsonl, score
 
     settings: Settings = ctx.obj
     limits = _parse_minimums(minimums)
-    gold = read_jsonl(gold_path)
+    gold = read_gold(list(gold_paths))
+    gold_path = ", ".join(str(p) for p in gold_paths)
     files = corpus_files(settings.corpus_dir)
     chunks, sources = load_chunks(files), source_texts(files)
     if compare:
@@ -277,7 +281,7 @@ def evaluate(ctx, gold_path, answers_path, minimums, as_json, save_answers, comp
     if answers_path:
         answers = read_jsonl(answers_path)
     else:
-        answers = run_gold(settings, gold)
+        answers = run_gold(settings, gold, fit)
     if save_answers:
         save_answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
     report = score(gold, answers, chunks, sources)
@@ -315,19 +319,26 @@ def compare_systems(settings: Settings, gold: list[dict], chunks, sources) -> di
     return reports
 
 
-def run_gold(settings: Settings, gold: list[dict]) -> list[dict]:
-    """Answer every gold question with this project (warm: the index is loaded once)."""
+def run_gold(settings: Settings, gold: list[dict], fit: bool = False) -> list[dict]:
+    """Answer every gold question with this project (warm: the index is loaded once); with `fit`, fit the
+    confidence model on these answers first, then answer again with it."""
     from .pipeline import Assistant
 
     assistant = Assistant(settings, progress=_progress)
     answers = []
     for g in gold:
         try:
-            answers.append(assistant.ask(g["question"], qid=str(g["id"])).to_json())
+            answers.append(assistant.ask(g["question"], qid=str(g["id"])))
         except InvalidQuestion as exc:
             answers.append({"id": str(g["id"]), "question": g.get("question"), "error": str(exc),
                             "abstained": True, "citations": [], "retrieved": []})
-    return answers
+    if fit:
+        from .confidence import MODEL_PATH, fit_on_answers
+
+        model = fit_on_answers([a for a in answers if not isinstance(a, dict)], gold)
+        click.echo(f"wrote the confidence model to {MODEL_PATH}: {model.to_json()}", err=True)
+        return run_gold(settings, gold)
+    return [a if isinstance(a, dict) else a.to_json() for a in answers]
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ class Settings:
     max_question_chars: int = 2000
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    abstain_threshold: float = 0.62  # minimum grounding score (0..1) to answer
+    decline_outside: bool = True  # decline questions about other instruments or off-topic ones (baselines: off)
     rebuild_stale: bool = True  # rebuild a stale/corrupted index instead of failing
     serve_concurrency: int = 32  # questions `qa serve` answers at once; the rest wait in Gradio's queue
 

@@ -7,8 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from .chunks import CONVENTION, Chunk
-from .lexicon import glossary, uk_terms
+from .lexicon import uk_terms
+
+if TYPE_CHECKING:
+    from .analysis import Question
 
 _DEFINED = re.compile(r"“([^”]{3,80})”\s+(?:означає|включає)")
 _ASKS_UK = re.compile(r"^\s*(?:що|хто|кого)\s+(?:таке|такий|така|такі|означає|означають|вважається|є)\b|"
@@ -40,11 +45,11 @@ def asks_for_definition(question: str, lang: str) -> bool:
     return bool((_ASKS_UK if lang == "uk" else _ASKS_EN).search(question))
 
 
-def defining_rows(question: str, lang: str, definitions: list[Definition]) -> list[int]:
+def defining_rows(question: Question, definitions: list[Definition]) -> list[int]:
     """Rows defining the most specific defined term the question names (empty if it asks for none)."""
-    if not asks_for_definition(question, lang):
+    if not asks_for_definition(question.search_text, question.lang):
         return []
-    lemmas = set(uk_terms(question)) if lang == "uk" else set(glossary().translate(question))
+    lemmas = set(question.uk_lemmas) if question.lang == "uk" else set(question.uk_search)
     matching = [d for d in definitions if d.lemmas <= lemmas]
     if not matching:
         return []

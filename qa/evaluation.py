@@ -18,7 +18,7 @@ from statistics import median
 from .chunks import Chunk
 
 K_VALUES = (1, 3, 5, 10)
-HEADLINE = ("top1", "recall@5", "mrr@10", "paragraph_accuracy", "abstention", "false_abstention")
+HEADLINE = ("top1", "recall@5", "mrr@10", "paragraph_accuracy", "abstention", "false_abstention", "leads_with_value")
 
 
 def _ws(text: str) -> str:
@@ -85,6 +85,8 @@ class QuestionScore:
     fabricated: int
     unsupported: int
     latency_ms: float | None
+    split: str = ""  # the gold file it came from: dev, calibration, test
+    confidence_p: float | None = None  # the system's own estimate that its first citation is right
 
 
 def score_one(gold: dict, answer: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> QuestionScore:
@@ -116,6 +118,8 @@ def score_one(gold: dict, answer: dict, corpus_text: dict[str, str], source_text
             values["paragraph_mrr@10"] = mrr_at(ranked_paras, paras, 10)
     else:
         values["abstention"] = float(abstained)
+    if gold.get("expect") and answerable:
+        values["leads_with_value"] = float(not abstained and _ws(gold["expect"]) in _ws(answer.get("answer", "")))
     fabricated = sum(1 for c in citations if not _quote_found(c, corpus_text, source_text))
     retrieved_ids = {r.get("chunk_id") for r in answer.get("retrieved") or []}
     unsupported = sum(1 for c in citations if c.get("chunk_id") not in retrieved_ids)
@@ -125,7 +129,8 @@ def score_one(gold: dict, answer: dict, corpus_text: dict[str, str], source_text
     latency = (answer.get("timings_ms") or {}).get("total")
     return QuestionScore(str(gold.get("id")), gold.get("lang") or answer.get("language") or "?",
                          gold.get("type") or "?", answerable, abstained, values, sorted(parts),
-                         cited_parts, fabricated, unsupported, latency)
+                         cited_parts, fabricated, unsupported, latency, gold.get("split", ""),
+                         answer.get("confidence_p"))
 
 
 def _quote_found(citation: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> bool:
@@ -145,11 +150,20 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # overall headline 95 % CI
 
+    def reliability(self) -> list[dict]:
+        """How well the system's confidence matches how often its first citation is right (answered only)."""
+        from .confidence import reliability
+
+        pairs = [(s.confidence_p, s.values["top1"]) for s in self.questions
+                 if s.answerable and not s.abstained and s.confidence_p is not None and "top1" in s.values]
+        return reliability([p for p, _ in pairs], [bool(c) for _, c in pairs])
+
     def to_json(self) -> dict:
         return {
             "metrics": self.metrics,
             "counts": self.counts,
             "confidence_95": {k: list(v) for k, v in self.intervals.items()},
+            "reliability": self.reliability(),
             "failures": failures(self),
         }
 
@@ -201,6 +215,8 @@ def score(gold: list[dict], answers: list[dict], chunks: list[Chunk], sources: d
     for s in scores:
         groups.setdefault(f"lang:{s.lang}", []).append(s)
         groups.setdefault(f"type:{s.type}", []).append(s)
+        if s.split:
+            groups.setdefault(f"split:{s.split}", []).append(s)
     report.metrics = {name: _aggregate(group) for name, group in groups.items()}
     report.counts = {name: len(group) for name, group in groups.items()}
     for name in HEADLINE:
@@ -230,6 +246,16 @@ def failures(report: Report) -> list[dict]:
     return out
 
 
+def read_gold(paths: list[Path]) -> list[dict]:
+    """Gold questions from one or more files; each question remembers its file as its split
+    (`eval/test.jsonl` → "test", `eval/gold.jsonl` → "dev")."""
+    out = []
+    for path in paths:
+        split = "dev" if path.stem == "gold" else path.stem
+        out.extend({**g, "split": g.get("split", split)} for g in read_jsonl(path))
+    return out
+
+
 def read_jsonl(path: Path) -> list[dict]:
     records = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -246,8 +272,8 @@ def read_jsonl(path: Path) -> list[dict]:
 def format_table(report: Report, groups: list[str] | None = None) -> str:
     """A Markdown table of the headline metrics per group."""
     columns = ("top1", "recall@5", "mrr@10", "paragraph_accuracy", "abstention", "false_abstention",
-               "fabricated_quotes", "latency_p50_ms")
-    groups = groups or ["all"] + sorted(g for g in report.metrics if g.startswith("lang:"))
+               "leads_with_value", "fabricated_quotes", "latency_p50_ms")
+    groups = groups or ["all"] + sorted(g for g in report.metrics if g.split(":")[0] in ("split", "lang", "type"))
     lines = ["| group | n | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
     for g in groups:
         m = report.metrics.get(g, {})

@@ -1,23 +1,32 @@
 """The default answerer: picks the sentences that answer the question from the top chunks and frames
 them with templates; it never writes a word of law that is not in the corpus.
+
+A quote is a whole rule: whole sentences, and when a sentence introduces items ("… on the basis of:")
+the items with it, never a fragment that starts mid-rule or stops at a colon. When the question asks
+for a value (a period, an age, a number, a date), the answer opens with that value, verbatim.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from .analysis import Question
 from .chunks import Chunk
 from .citations import Citation, label, title
 from .config import Settings
 from .index import Index
-from .lexicon import query_terms, uk_terms
+from .lexicon import en_terms, uk_terms
 from .prompts import load_templates
 from .retrieval import Hit, Retrieval
 
-_SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[А-ЯІЇЄҐA-Z“«(])|\n")
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[А-ЯІЇЄҐA-Z“«\"(])")
+_ITEM = re.compile(r"^\s*(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]+\)|[ivx]+\.|–|-)\s")
 WHOLE_CHUNK_CHARS = 420
 RELATED_SCORE_RATIO = 0.85
+SCENARIO_SCORE_RATIO = 0.7
+SCENARIO_CITATIONS = 4
 
 
 @dataclass(frozen=True)
@@ -28,35 +37,88 @@ class Quote:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if text[start : m.start()].strip():
-            spans.append((start, m.start()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
+    """Sentences of a chunk: lines (paragraph bodies and items) cut at sentence ends."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            if line[start : m.start()].strip():
+                spans.append((offset + start, offset + m.start()))
+            start = m.end()
+        if line[start:].strip():
+            spans.append((offset + start, offset + len(line)))
+        offset += len(line) + 1
     return spans
 
 
-def best_quote(chunk: Chunk, terms: list[str], idf: dict[str, float]) -> Quote:
-    """The sentence carrying most of the question's weight; the whole chunk when it is short."""
-    text = chunk.text
+def rule_units(text: str) -> list[tuple[int, int]]:
+    """Quotable units: a sentence, or a sentence ending in a colon together with the items it introduces."""
+    units: list[tuple[int, int]] = []
+    spans = sentence_spans(text)
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        j = i + 1
+        if text[start:end].rstrip().endswith(":"):
+            while j < len(spans) and _ITEM.match(text[spans[j][0] : spans[j][1]] + " "):
+                end = spans[j][1]
+                j += 1
+        units.append((start, end))
+        i = j
+    return units
+
+
+def best_quote(text: str, weigh: Callable[[str], float]) -> Quote:
+    """The unit carrying most of the question's weight (the earliest on a tie); the whole text when short."""
     if len(text) <= WHOLE_CHUNK_CHARS:
         return Quote(text, 0, len(text))
-    wanted = {t: idf.get(t, 0.0) for t in dict.fromkeys(terms)}
     best, best_score = None, -1.0
-    for start, end in sentence_spans(text):
-        sentence_terms = set(uk_terms(text[start:end]))
-        score = sum(w for t, w in wanted.items() if t in sentence_terms)
+    for start, end in rule_units(text):
+        score = weigh(text[start:end])
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
     start, end = best if best else (0, len(text))
-    if end - start < 120:  # a bare list item or intro line reads better with its neighbour
-        spans = sentence_spans(text)
-        i = spans.index((start, end))
-        if i + 1 < len(spans):
-            end = spans[i + 1][1]
     return Quote(text[start:end].strip(), start, end)
+
+
+def quoted_text(chunk: Chunk, lang: str) -> str:
+    """The version of a provision an answer in `lang` quotes: the authentic English for English answers."""
+    english = getattr(chunk, "text_en", "")
+    return english if lang == "en" and english else chunk.text
+
+
+_NUMBER_WORDS = (r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|twenty|thirty|sixty|ninety|"
+                 r"один|одного|одна|одну|два|двох|три|трьох|чотири|чотирьох|п’ять|п’яти|шість|шести|сім|семи|"
+                 r"вісім|восьми|дев’ять|дев’яти|десять|десяти|двадцять|шістдесят|шістдесяти|дев’яносто")
+_UNITS = {
+    "period": r"днів|дні|день|місяц\w*|рок\w*|років|days?|months?|years?",
+    "age": r"років|рок\w*|years?",
+    "number": r"Держав\w*|держав\w*|Сторін|State\w*|Part\w*|members?|член\w*|днів|місяц\w*|days?|months?",
+}
+_DATE = re.compile(r"\b\d{1,2}\.\d{2}\.\d{4}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?[A-Za-zА-Яа-яіїєґ’]+\s+\d{4}\b")
+
+
+def asked_value(kind: str | None, text: str) -> str | None:
+    """The value a question of this kind asks for, verbatim from `text` (None when it has none)."""
+    if kind in _UNITS:
+        m = re.search(rf"(?:(?:at\s+least|up\s+to\s+a\s+maximum\s+of|a\s+maximum\s+of|not\s+less\s+than|"
+                      rf"максимальним\s+терміном\s+у|не\s+менше\s+ніж|до)\s+)?(?:{_NUMBER_WORDS})\s+(?:{_UNITS[kind]})\b",
+                      text, re.IGNORECASE)
+        return m.group(0) if m else None
+    if kind == "date":
+        m = _DATE.search(text)
+        return m.group(0) if m else None
+    return None
+
+
+def weigher(idf: dict[str, float], query: Question, lang: str) -> Callable[[str], float]:
+    """How much of the question a sentence in `lang` carries: IDF of the question's terms found in it."""
+    if lang == "en" and query.en_stems:
+        wanted = {t: idf.get(t, 1.0) for t in query.en_stems}
+        return lambda sentence: sum(w for t in set(en_terms(sentence)) if (w := wanted.get(t)))
+    wanted = {t: idf.get(t, 0.0) for t in query.uk_search}
+    return lambda sentence: sum(w for t in set(uk_terms(sentence)) if (w := wanted.get(t)))
 
 
 class ExtractiveAnswerer:
@@ -66,7 +128,8 @@ class ExtractiveAnswerer:
         self.index, self.settings = index, settings
 
     def choose(self, retrieval: Retrieval) -> list[Hit]:
-        """The hits worth citing: routed ones first, then those scoring close to the best."""
+        """The hits worth citing: routed ones first; for a scenario one per article, most relevant first;
+        otherwise those scoring close to the best."""
         hits = retrieval.hits
         if not hits:
             return []
@@ -75,31 +138,58 @@ class ExtractiveAnswerer:
         if routed:
             return routed[:limit]
         top = hits[0].score
-        chosen = [hits[0]]
+        if retrieval.query.is_scenario:
+            chosen: dict[str, Hit] = {}
+            for hit in hits:
+                if len(chosen) >= max(limit, SCENARIO_CITATIONS) or hit.score < SCENARIO_SCORE_RATIO * top:
+                    break
+                chosen.setdefault(hit.chunk.part, hit)
+            return list(chosen.values())
+        chosen_list = [hits[0]]
         for hit in hits[1:]:
-            if len(chosen) >= limit or hit.score < RELATED_SCORE_RATIO * top:
+            if len(chosen_list) >= limit or hit.score < RELATED_SCORE_RATIO * top:
                 break
-            chosen.append(hit)
-        return chosen
+            chosen_list.append(hit)
+        return chosen_list
+
+    def quote(self, chunk: Chunk, retrieval: Retrieval, lang: str) -> Quote:
+        text = quoted_text(chunk, lang)
+        quote_lang = "en" if text is not chunk.text else "uk"
+        return best_quote(text, weigher(self.index.bm25.idf, retrieval.query, quote_lang))
 
     def compose(self, retrieval: Retrieval) -> tuple[str, list[Citation]]:
         lang = retrieval.lang
         templates = load_templates(self.settings.prompts_dir, "extractive", lang)
-        terms = [t for t in query_terms(retrieval.question, lang) if not t.startswith("en:")]
         citations: list[Citation] = []
         lines: list[str] = []
-        for marker, hit in enumerate(self.choose(retrieval), start=1):
+        chosen = self.choose(retrieval)
+        if retrieval.query.is_scenario and len(chosen) > 1:
+            lines.append(templates["scenario_intro"])
+        for marker, hit in enumerate(chosen, start=1):
             chunk = hit.chunk
-            quote = best_quote(chunk, terms, self.index.bm25.idf)
-            span = chunk.span_at(quote.start, quote.end)
+            quote = self.quote(chunk, retrieval, lang)
+            on_english = quoted_text(chunk, lang) is not chunk.text
+            span = chunk.span_at(quote.start, quote.end) if not on_english else _span_at(chunk, quote)
             sub = span.label if span else None
             cite_label = label(chunk, lang, sub)
             citations.append(
                 Citation(marker, chunk.source, chunk.article, chunk.paragraph, sub, cite_label, chunk.chunk_id,
                          quote.text, title(chunk, lang), chunk.part)
             )
+            if marker == 1 and (value := asked_value(retrieval.query.asks, quote.text)):
+                lines.insert(0, templates["asked"].format(value=value, label=cite_label))
             template = templates["lead"] if marker == 1 else templates["more"]
             lines.append(template.format(label=cite_label, title=title(chunk, lang), marker=marker, quote=quote.text))
         if lines and templates.get("quote_note"):
             lines.append(templates["quote_note"])
         return "\n".join(lines), citations
+
+
+def _span_at(chunk: Chunk, quote: Quote):
+    """The sub-paragraph of the English version that holds the quote, if the chunk records them."""
+    best = None
+    for span in getattr(chunk, "spans_en", ()):
+        if span.start <= quote.start and quote.end <= span.end:
+            if best is None or span.end - span.start < best.end - best.start:
+                best = span
+    return best

@@ -13,9 +13,8 @@ import re
 from .citations import Citation, label, quote_is_verbatim, title
 from .config import Settings
 from .errors import ConfigError
-from .extractive import best_quote
+from .extractive import best_quote, weigher
 from .index import Index
-from .lexicon import query_terms
 from .prompts import load_templates
 from .retrieval import Hit, Retrieval
 
@@ -63,7 +62,7 @@ class LLMAnswerer:
 
     def ground(self, text: str, retrieval: Retrieval, hits: list[Hit]) -> tuple[str, list[Citation]]:
         """Renumber valid markers in order of use and attach verbatim quotes; drop everything else."""
-        terms = [t for t in query_terms(retrieval.question, retrieval.lang) if not t.startswith("en:")]
+        weigh = weigher(self.index.bm25.idf, retrieval.query, "uk")
         renumber: dict[int, int] = {}
         for m in _MARKER.finditer(text):
             n = int(m.group(1))
@@ -76,7 +75,7 @@ class LLMAnswerer:
             chunk = hits[original - 1].chunk
             quote = next((q for q in quotes_in_text if quote_is_verbatim(q, chunk.text)), None)
             if quote is None:
-                quote = best_quote(chunk, terms, self.index.bm25.idf).text
+                quote = best_quote(chunk.text, weigh).text
             citations.append(Citation(marker, chunk.source, chunk.article, chunk.paragraph, None,
                                       label(chunk, retrieval.lang), chunk.chunk_id, quote,
                                       title(chunk, retrieval.lang), chunk.part))

@@ -11,12 +11,12 @@ from .citations import label, provision_label, title, unsupported
 from .config import Settings
 from .errors import ConfigError
 from .extractive import ExtractiveAnswerer
-from .grounding import grounding_score
+from .confidence import assess, features
+from .grounding import Decline, outside_corpus
 from .index import Index, Progress, open_index
-from .language import detect_language
 from .prompts import load_templates
 from .question import validate_question
-from .reference_router import Reference, find_references, follow_up_paragraph
+from .reference_router import Reference
 from .retrieval import Filters, HybridRetriever, Retrieval
 
 SEE_ALSO_COUNT = 3
@@ -46,14 +46,14 @@ class Assistant:
 
     def ask(self, question: object, *, qid: str | None = None, filters: Filters = Filters(),
             context_article: str | None = None, lang: str | None = None) -> Answer:
+        """`lang` picks the answer's language only: the same question retrieves the same provisions."""
         started = time.perf_counter()
         text = validate_question(question, self.settings.max_question_chars)
-        lang = lang if lang in ("uk", "en") else detect_language(text, default="uk")
-        refs = find_references(text) if self.retriever.use_router else []
-        follow = follow_up_paragraph(text)
-        if follow and context_article and not refs:
-            refs = [Reference(context_article, follow)]
-        retrieval = self.retriever.retrieve(text, lang, self.settings.top_k, filters, refs)
+        query = self.retriever.analyse(text, lang)
+        refs = list(query.references) if self.retriever.use_router else []
+        if query.follow_up and context_article and not refs:
+            refs = [Reference(context_article, query.follow_up)]
+        retrieval = self.retriever.retrieve(query, k=self.settings.top_k, filters=filters, references=refs)
         t_retrieved = time.perf_counter()
         answer = self._answer(retrieval, qid)
         answer.timings_ms = {
@@ -77,23 +77,49 @@ class Assistant:
             missing = ", ".join(provision_label(r.article, r.paragraph, r.subparagraph, lang) for r in retrieval.missing_references)
             return self._abstain(retrieval, qid, templates["missing_reference"].format(reference=missing),
                                  f"no such provision: {missing}")
-        if not routed and grounding_score(retrieval) < self.settings.abstain_threshold:
-            return self._abstain(retrieval, qid, templates["abstain"], "the corpus does not cover the question")
+        if self.abstains and (outside := outside_corpus(retrieval)):
+            return self._decline(retrieval, qid, outside, templates)
         text, citations = self.answerer.compose(retrieval)
         problems = unsupported(citations, {h.chunk.chunk_id for h in retrieval.hits},
                                {h.chunk.chunk_id: h.chunk.text for h in retrieval.hits})
         if problems or not citations:
             return self._abstain(retrieval, qid, templates["abstain"],
                                  "; ".join(problems) or "the answerer found nothing to cite")
-        return Answer(retrieval.question, lang, text, False, citations, retrieval.hits, id=qid)
+        signals = features(retrieval)
+        probability, confidence = assess(retrieval, signals)
+        if confidence == "low":
+            cited = {c.part for c in citations}
+            others = [h for h in retrieval.hits if h.chunk.part not in cited][:SEE_ALSO_COUNT]
+            if others:
+                items = "; ".join(f"{label(h.chunk, lang)} ({title(h.chunk, lang)})" for h in others)
+                text = f"{text}\n{templates['low_confidence'].format(items=items)}"
+        return Answer(retrieval.question, lang, text, False, citations, retrieval.hits, id=qid,
+                      confidence=confidence, probability=round(probability, 3), features=signals)
 
-    def _abstain(self, retrieval: Retrieval, qid: str | None, message: str, reason: str) -> Answer:
+    @property
+    def abstains(self) -> bool:
+        """Baselines without a grounding signal of their own answer everything."""
+        return self.settings.decline_outside
+
+    def _decline(self, retrieval: Retrieval, qid: str | None, outside: Decline, templates: dict) -> Answer:
+        lang = retrieval.lang
+        if outside.instrument is None:
+            return self._abstain(retrieval, qid, templates["off_topic"], "off-topic: not about the corpus")
+        name = outside.instrument.name_uk if lang == "uk" else outside.instrument.name_en
+        message = templates["outside_instrument"].format(instrument=name)
+        pointer = [r for r, c in enumerate(self.index.chunks) if c.part == outside.pointer] if outside.pointer else []
+        if pointer:
+            message = f"{message}\n{templates['mention'].format(label=label(self.index.chunks[pointer[0]], lang))}"
+        return self._abstain(retrieval, qid, message, f"outside the corpus: {outside.instrument.name_en}", pointer)
+
+    def _abstain(self, retrieval: Retrieval, qid: str | None, message: str, reason: str,
+                 pointer_rows: list[int] | None = None) -> Answer:
         lang = retrieval.lang
         templates = load_templates(self.settings.prompts_dir, "extractive", lang)
-        see_also = [SeeAlso(label(h.chunk, lang), h.chunk.chunk_id, title(h.chunk, lang))
-                    for h in retrieval.hits[:SEE_ALSO_COUNT]]
+        chunks = [self.index.chunks[r] for r in pointer_rows or []]
+        chunks += [h.chunk for h in retrieval.hits if h.chunk not in chunks]
+        see_also = [SeeAlso(label(c, lang), c.chunk_id, title(c, lang)) for c in chunks[:SEE_ALSO_COUNT]]
         if see_also:
             items = "; ".join(f"{s.label} ({s.title})" for s in see_also)
             message = f"{message}\n{templates['see_also'].format(items=items)}"
         return Answer(retrieval.question, lang, message, True, [], retrieval.hits, see_also, id=qid, reason=reason)
-

@@ -1,8 +1,8 @@
-"""Hybrid retrieval: explicit references first, then dense (FAISS) and lexical (BM25) scores fused.
+"""Hybrid retrieval: explicit references first, then dense (FAISS) and lexical (BM25) scores fused, with the
+concept layer and, for fact patterns, each sentence of the scenario searched on its own.
 
-Fusion is a weighted sum of normalised scores rather than plain reciprocal-rank fusion: for English
-questions the lexical side only sees glossary terms, so its weight follows how much of the question
-the lexicon actually understood.
+Fusion is a weighted sum of normalised scores rather than plain reciprocal-rank fusion: the lexical side
+is only as informative as the part of the question the lexicon understood.
 """
 
 from __future__ import annotations
@@ -13,27 +13,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .analysis import Question, analyse
 from .bm25 import BM25
 from .chunks import CONVENTION, PREAMBLE, Chunk
 from .config import Settings
 from .definitions import defining_rows, find_definitions
 from .errors import QAError
 from .index import Index
-from .lexicon import (
-    en_stem,
-    glossary,
-    query_terms,
-    uk_lemma,
-    uk_query_terms,
-    uk_synonyms,
-    uk_terms,
-)
-from .reference_router import Reference, find_references
+from .instruments import answered_by_mention
+from .lexicon import en_stem, uk_lemma, uk_synonyms
+from .reference_router import Reference
 
 MODES = ("hybrid", "dense", "bm25")
 _ASKS_FOR_PREAMBLE = re.compile(r"преамбул|preamble|recital", re.IGNORECASE)
 PREAMBLE_PENALTY = 0.25
 DEFINITION_BOOST = 0.3
+CONCEPT_BOOST = 0.25  # an annotated everyday word points at the provisions that cover it
+CONCEPT_DECAY = 0.6  # later targets of one concept get less
+SCENARIO_CLAUSE_WEIGHT = 0.5  # a fact pattern: the best-matching sentence counts as much as the whole
+MENTION_BOOST = 1.0
 DENSE_CANDIDATES = 256
 
 
@@ -89,40 +87,60 @@ class Hit:
 
 @dataclass
 class Retrieval:
-    question: str
-    lang: str
+    query: Question
     references: list[Reference]
     missing_references: list[Reference]
     hits: list[Hit]
     lexical_coverage: float  # share of the question's content terms the corpus knows
     timings_ms: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def question(self) -> str:
+        return self.query.text
+
+    @property
+    def lang(self) -> str:
+        """The answer's language (the question's own language drove the matching)."""
+        return self.query.answer_lang
+
 
 class HybridRetriever:
-    def __init__(self, index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True):
+    def __init__(self, index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True,
+                 use_concepts: bool = True):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
+        self.use_concepts = use_concepts and mode == "hybrid"
         self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
         self._preamble_rows = np.array([i for i, c in enumerate(index.chunks) if c.kind == PREAMBLE], dtype=np.int64)
+        self._article_rows: dict[str, np.ndarray] = {}
+        for i, c in enumerate(index.chunks):
+            if c.source == CONVENTION and c.article:
+                self._article_rows.setdefault(c.article, []).append(i)
+        self._article_rows = {a: np.array(r, dtype=np.int64) for a, r in self._article_rows.items()}
+
+    @property
+    def wants_vectors(self) -> bool:
+        return self.mode in ("hybrid", "dense")
+
+    def analyse(self, text: str, answer_lang: str | None = None) -> Question:
+        """The question analysed once, with its embedding when this retriever searches densely."""
+        embed = self.index.embedder.embed_queries if self.wants_vectors else None
+        return analyse(text, answer_lang, embed)
 
     def retrieve(
         self,
-        question: str,
-        lang: str,
+        question: Question | str,
+        lang: str | None = None,
         k: int = 10,
         filters: Filters = Filters(),
         references: list[Reference] | None = None,
     ) -> Retrieval:
         started = time.perf_counter()
-        refs = references if references is not None else (find_references(question) if self.use_router else [])
+        q = question if isinstance(question, Question) else self.analyse(question, lang)
+        refs = references if references is not None else (list(q.references) if self.use_router else [])
         routed_groups, missing = self._route(refs)
-        dense, lexical, coverage = self._scores(question, lang)
-        fused = self._fuse(dense, lexical, lang, coverage)
-        for row in defining_rows(question, lang, self.definitions):
-            fused[row] += DEFINITION_BOOST
-        if not _ASKS_FOR_PREAMBLE.search(question):
-            fused[self._preamble_rows] -= PREAMBLE_PENALTY
+        fused, dense, lexical, coverage = self._score_question(q)
         allowed = np.array([filters.allows(c) for c in self.index.chunks]) if not filters.empty else None
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
@@ -136,7 +154,48 @@ class HybridRetriever:
                 continue
             hits.append(Hit(int(row), self.index.chunks[row], float(fused[row]), float(dense[row]), float(lexical[row])))
         elapsed = (time.perf_counter() - started) * 1000
-        return Retrieval(question, lang, refs, missing, hits, coverage, {"retrieve": round(elapsed, 2)})
+        return Retrieval(q, refs, missing, hits, coverage, {"retrieve": round(elapsed, 2)})
+
+    def _score_question(self, q: Question) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Fused score of every chunk (with boosts and penalties), its dense and lexical parts, and coverage."""
+        dense = self._dense(q.vector)
+        lexical = self._lexical(q.uk_search, q.en_stems, q.lang)
+        coverage = lexical_coverage(q, self.index.bm25) if self.mode == "hybrid" else 0.0
+        fused = self._fuse(dense, lexical, q.lang, coverage)
+        if q.is_scenario and self.mode == "hybrid" and q.clause_vectors is not None:
+            fused = (1 - SCENARIO_CLAUSE_WEIGHT) * fused + SCENARIO_CLAUSE_WEIGHT * self._best_clause(q)
+        if self.mode == "hybrid":
+            for row in defining_rows(q, self.definitions):
+                fused[row] += DEFINITION_BOOST
+            if self.use_concepts:
+                self._boost_concepts(q, fused)
+            for instrument in q.instruments:  # "when was the Additional Protocol adopted?": the mention answers
+                if answered_by_mention(q.search_text, instrument):
+                    fused[[r for r, c in enumerate(self.index.chunks) if c.part == instrument.pointer]] += MENTION_BOOST
+        if not _ASKS_FOR_PREAMBLE.search(q.search_text):
+            fused[self._preamble_rows] -= PREAMBLE_PENALTY
+        return fused, dense, lexical, coverage
+
+    def _best_clause(self, q: Question) -> np.ndarray:
+        """Per chunk, the best fused score any one sentence of the scenario gives it."""
+        best = np.full(len(self.index.chunks), -np.inf, dtype=np.float32)
+        for clause, vector in zip(q.clauses, q.clause_vectors):
+            sub = analyse_terms(clause, q.lang)
+            lexical = self._lexical(sub[0], sub[1], q.lang)
+            best = np.maximum(best, self._fuse(self._dense(vector[None, :]), lexical, q.lang, 1.0))
+        return best
+
+    def _boost_concepts(self, q: Question, fused: np.ndarray) -> None:
+        for concept in q.concepts:
+            for rank, target in enumerate(concept.targets):
+                rows = self._article_rows.get(target.article)
+                if rows is None:
+                    continue
+                boost = CONCEPT_BOOST * CONCEPT_DECAY ** rank
+                if target.paragraph:
+                    exact = [r for r in rows if self.index.chunks[r].paragraph == target.paragraph]
+                    fused[exact] += boost / 2
+                fused[rows] += boost
 
     def _route(self, refs: list[Reference]) -> tuple[list[list[int]], list[Reference]]:
         """Rows each reference names (an article alone names all its paragraphs), and the references
@@ -166,20 +225,20 @@ class HybridRetriever:
             for r in ordered
         ]
 
-    def _scores(self, question: str, lang: str) -> tuple[np.ndarray, np.ndarray, float]:
+    def _dense(self, vector: np.ndarray | None) -> np.ndarray:
         n = len(self.index.chunks)
         dense = np.zeros(n, dtype=np.float32)
-        lexical = np.zeros(n, dtype=np.float32)
-        terms = query_terms(question, lang)
-        coverage = lexical_coverage(question, lang, self.index.bm25)
-        if self.mode in ("hybrid", "dense"):
-            q = self.index.embedder.embed_queries([question])
-            scores, rows = self.index.vectors.search(q, min(n, DENSE_CANDIDATES))
+        if self.mode in ("hybrid", "dense") and vector is not None:
+            scores, rows = self.index.vectors.search(vector, min(n, DENSE_CANDIDATES))
             valid = rows[0] >= 0
             dense[rows[0][valid]] = scores[0][valid]
-        if self.mode in ("hybrid", "bm25"):
-            lexical = self.index.bm25.scores(terms)
-        return dense, lexical, min(coverage, 1.0)
+        return dense
+
+    def _lexical(self, uk_search, en_stems, lang: str) -> np.ndarray:
+        if self.mode not in ("hybrid", "bm25"):
+            return np.zeros(len(self.index.chunks), dtype=np.float32)
+        terms = list(uk_search) if lang == "uk" else list(uk_search) + list(en_stems)
+        return self.index.bm25.scores(terms)
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, lang: str, coverage: float) -> np.ndarray:
         d = _normalise(dense) if self.mode != "bm25" else np.zeros_like(dense)
@@ -191,6 +250,15 @@ class HybridRetriever:
         return (wd * d + wl * l) / max(wd + wl, 1e-6)
 
 
+def analyse_terms(text: str, lang: str) -> tuple[list[str], list[str]]:
+    """Search terms of one sentence of a scenario (the whole question was analysed already)."""
+    from .lexicon import en_terms, glossary, uk_query_terms
+
+    if lang == "uk":
+        return uk_query_terms(text)[0], []
+    return glossary().translate(text), en_terms(text)
+
+
 # Words that name a legal instrument: a question about an instrument the corpus never mentions
 # (a national code, the GDPR) is about something else, however convention-like its other words are.
 _INSTRUMENT = re.compile(r"^(кодекс\w*|директив\w*|регламент\w*|code|directive|regulation|statute|act)$")
@@ -198,23 +266,21 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,}[0-9]*\b")
 PREFIX = 6
 
 
-def lexical_coverage(question: str, lang: str, bm25: BM25) -> float:
+def lexical_coverage(q: Question, bm25: BM25) -> float:
     """IDF-weighted share of the question's content words that the corpus knows (0..1).
 
-    A word the corpus has never seen weighs as much as the rarest word it has: "крадіжка" or
-    "GDPR" in a question is strong evidence that the convention is not what is being asked about.
-    Ukrainian lemmas also count as known when the corpus has a word of the same stem
-    ("обмежувати" / "обмеження").
+    A word the corpus has never seen weighs as much as the rarest word it has. Ukrainian lemmas also
+    count as known when the corpus has a word of the same stem ("обмежувати" / "обмеження").
     """
+    from .lexicon import glossary
+
     vocabulary = bm25.prefixes(PREFIX)
-    # each unit is one word (or glossary phrase) of the question with the index terms that may stand for it
-    if lang == "uk":
-        _, via_synonym = uk_query_terms(question)
+    if q.lang == "uk":
         synonyms = uk_synonyms()
-        units = [(t, [t] + (synonyms[t] if t in via_synonym else [])) for t in dict.fromkeys(uk_terms(question))]
+        units = [(t, [t] + (synonyms[t] if t in q.via_synonym else [])) for t in dict.fromkeys(q.uk_lemmas)]
     else:
         units = [(" ".join(words), lemmas + [f"en:{en_stem(w)}" for w in words])
-                 for words, lemmas in glossary().segments(question)]
+                 for words, lemmas in glossary().segments(q.search_text)]
     ceiling = max(bm25.idf.values(), default=1.0)
     known = unknown = 0.0
     instrument = False
@@ -227,7 +293,7 @@ def lexical_coverage(question: str, lang: str, bm25: BM25) -> float:
         else:
             unknown += ceiling
             instrument = instrument or bool(_INSTRUMENT.match(word))
-    for acronym in _ACRONYM.findall(question):
+    for acronym in _ACRONYM.findall(q.search_text):
         if not bm25.known(acronym.lower()) and not bm25.known(uk_lemma(acronym.lower())):
             instrument = True
     total = known + unknown
