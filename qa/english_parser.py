@@ -161,6 +161,17 @@ def _spans(lines: list[_Line]) -> tuple[str, tuple[Span, ...]]:
     return text, tuple(spans)
 
 
+def _recase_headings(articles: list[_Article]) -> None:
+    """A heading that repeats an article's title takes that title's casing: `Title 3 – 24/7 Network`, not `network`."""
+    known = {a.title.upper(): a.title for a in articles}
+    for art in articles:
+        recased = []
+        for entry in art.path:
+            head, _, title = entry.partition(" – ")
+            recased.append(f"{head} – {known[title.upper()]}" if title.upper() in known else entry)
+        art.path = tuple(recased)
+
+
 def split_recitals(preamble: str) -> list[str]:
     """The one-paragraph English preamble as recitals: the opening, each `;`-ended recital, the final formula.
 
@@ -189,6 +200,7 @@ class EnglishParser:
             raise self._error(None, "the English convention file is empty")
         doc_title, preamble, articles, closing, chapters = self._structure(lines)
         self._check(articles)
+        _recase_headings(articles)
         provisions: list[EnglishProvision] = []
         if preamble:
             text, line = preamble

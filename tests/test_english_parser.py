@@ -88,6 +88,7 @@ def test_paths_from_chapter_section_title_headings(doc):
         "Section 2 – Procedural law", "Title 2 – Expedited preservation of stored computer data")
     assert _p(doc, "convention:art23").path[0] == "Chapter III – International co-operation"
     assert _p(doc, "convention:art36:1").path == ("Chapter IV – Final provisions",)
+    assert _p(doc, "convention:art35:1").path[2] == "Title 3 – 24/7 Network"  # casing of Article 35's title
 
 
 @pytest.mark.parametrize("article,count", [("4", 2), ("16", 4), ("24", 7), ("27", 9), ("29", 7), ("35", 3),
