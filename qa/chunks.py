@@ -37,6 +37,11 @@ class Chunk:
     links: tuple[str, ...] = ()  # database codes of other acts, e.g. "995_004"
     spans: tuple[Span, ...] = ()
     doc_title: str = ""
+    # The authentic English text of the same provision (convention chunks, when the corpus has it):
+    # rendered from its markdown, with sub-paragraph offsets under the same labels as `spans`.
+    text_en: str = ""
+    spans_en: tuple[Span, ...] = ()
+    path_en: tuple[str, ...] = ()  # official English chapter / section / title headings
 
     @property
     def part(self) -> str:
@@ -58,28 +63,38 @@ class Chunk:
         return f"{head} {self.text}"
 
     def span_at(self, start: int, end: int) -> Span | None:
-        """The innermost sub-paragraph that holds [start, end) entirely, if any."""
-        best = None
-        for span in self.spans:
-            if span.start <= start and end <= span.end:
-                if best is None or span.end - span.start < best.end - best.start:
-                    best = span
-        return best
+        """The innermost sub-paragraph that holds [start, end) of `text` entirely, if any."""
+        return _innermost(self.spans, start, end)
+
+    def span_en_at(self, start: int, end: int) -> Span | None:
+        """The same for [start, end) of `text_en`: a quote from the English text cited as `Article 1(d)`."""
+        return _innermost(self.spans_en, start, end)
 
     def to_row(self) -> dict:
         row = asdict(self)
-        for key in ("path", "refs", "links"):
+        for key in ("path", "refs", "links", "path_en"):
             row[key] = json.dumps(list(row[key]), ensure_ascii=False)
-        row["spans"] = json.dumps([[s.label, s.start, s.end] for s in self.spans])
+        for key in ("spans", "spans_en"):
+            row[key] = json.dumps([[s.label, s.start, s.end] for s in getattr(self, key)])
         return row
 
     @classmethod
     def from_row(cls, row: dict) -> "Chunk":
         data = dict(row)
-        for key in ("path", "refs", "links"):
+        for key in ("path", "refs", "links", "path_en"):
             data[key] = tuple(json.loads(data[key]))
-        data["spans"] = tuple(Span(label, s, e) for label, s, e in json.loads(data["spans"]))
+        for key in ("spans", "spans_en"):
+            data[key] = tuple(Span(label, s, e) for label, s, e in json.loads(data[key]))
         return cls(**data)
+
+
+def _innermost(spans: tuple[Span, ...], start: int, end: int) -> Span | None:
+    best = None
+    for span in spans:
+        if span.start <= start and end <= span.end:
+            if best is None or span.end - span.start < best.end - best.start:
+                best = span
+    return best
 
 
 CHUNK_FIELDS = tuple(Chunk.__dataclass_fields__)

@@ -1,7 +1,10 @@
-"""The project's own English names for the convention's articles and chapters.
+"""The project's own English names for the convention's articles and chapters: a fallback only.
 
-The corpus is Ukrainian only; these names let English answers say "Article 2 (Illegal access)"
-and give English questions a lexical handle on each article.
+When the corpus holds the authentic English text (`budapest-convention.en.md`), the official titles
+and headings come from that text (qa.alignment sets `title_en` and `path_en`); these names serve a
+corpus with only the Ukrainian text, so English answers can still say "Article 2 (Illegal access)".
+They agree with the official titles except Article 29, which is "Expedited preservation of stored
+computer data" in the treaty (the same as Article 16); "(mutual assistance)" is the project's addition.
 """
 
 from __future__ import annotations
