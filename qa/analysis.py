@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .concepts import Concept, concept_layer
+from .concepts import ConceptMatch, concept_layer
 from .instruments import Instrument, named_instruments
 from .language import detect_language
 from .lexicon import EN_STOP, en_stem, en_terms, glossary, tokens, uk_lemma, uk_query_terms, uk_terms
@@ -19,6 +19,9 @@ from .reference_router import Reference, find_references, follow_up_paragraph
 # A question long enough to describe facts is read sentence by sentence: each sentence may call for
 # another provision (the access, the damage, the evidence abroad).
 SCENARIO_MIN_WORDS = 35
+# A question that names an article and says little else ("What does Article 16 say about preservation?")
+# is about that article: it is routed there. A longer one only mentions it (retrieval.REFERENCE_BOOST).
+ABOUT_REFERENCE_WORDS = 4
 
 _ASKS = (
     ("period", re.compile(r"скільки\s+(?:днів|місяців|років|часу)|як\s+довго|на\s+який\s+(?:строк|термін|період)|"
@@ -62,8 +65,9 @@ class Question:
     via_synonym: tuple[str, ...]  # lemmas whose meaning came only through the synonym table
     en_stems: tuple[str, ...]  # English stems ("en:"-prefixed, as indexed)
     references: tuple[Reference, ...]
+    about_references: bool  # the question is about the articles it names, not merely mentioning them
     follow_up: str | None  # "а пункт 3?": a paragraph of the article under discussion
-    concepts: tuple[Concept, ...]
+    concepts: tuple[ConceptMatch, ...]
     instruments: tuple[Instrument, ...]
     asks: str | None  # period | age | number | date | party | condition | yesno | None
     clauses: tuple[str, ...]  # the sentences of a scenario (empty for a short question)
@@ -133,6 +137,23 @@ def scenario_clauses(text: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) >= 2 else ()
 
 
+_REFERENCE_WORDS = frozenset({"стаття", "пункт", "підпункт", "частина", "передбачати", "казати", "говорити", "сказати",
+                              "зміст", "текст", "положення", "конвенція", "en:articl", "en:paragraph", "en:provid",
+                              "en:stat", "en:convent", "en:text", "en:content", "en:cover", "en:regul", "en:mean"})
+
+
+def _content_words(lang: str, uk_lemmas: list[str], stems: list[str]) -> int:
+    words = uk_lemmas if lang == "uk" else stems
+    return sum(1 for w in words if not w.replace("en:", "").isdigit() and w not in _REFERENCE_WORDS)
+
+
+def _concept_sequences(text: str) -> tuple[list[str], list[str]]:
+    """Lemma and stem sequences the concept layer is matched on; hyphenated words ("DDoS-атака") also
+    count as their parts."""
+    words = tokens(text) + tokens(text.replace("-", " "))
+    return [uk_lemma(t) for t in words], [en_stem(t) for t in words]
+
+
 def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
     """The one analysis of a validated question; `embed(texts) -> vectors` adds its embedding(s)."""
     search_text = transliterate(text) if looks_transliterated(text) else text
@@ -144,9 +165,9 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
         uk_lemmas, via_synonym = [], []
         uk_search = glossary().translate(search_text)
     stems = en_terms(search_text)
-    concepts = concept_layer().match([uk_lemma(t) for t in tokens(search_text)],
-                                     [en_stem(t) for t in tokens(search_text.replace("-", " "))])
+    concepts = concept_layer().match(*_concept_sequences(search_text))
     clauses = scenario_clauses(search_text)
+    references = tuple(find_references(search_text))
     vector = clause_vectors = None
     if embed is not None:
         vectors = embed([search_text, *clauses])
@@ -155,7 +176,8 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
         text=text, search_text=search_text, lang=lang,
         answer_lang=answer_lang if answer_lang in ("uk", "en") else lang,
         uk_lemmas=tuple(uk_lemmas), uk_search=tuple(uk_search), via_synonym=tuple(via_synonym),
-        en_stems=tuple(stems), references=tuple(find_references(search_text)),
+        en_stems=tuple(stems), references=references,
+        about_references=bool(references) and _content_words(lang, uk_lemmas, stems) <= ABOUT_REFERENCE_WORDS,
         follow_up=follow_up_paragraph(search_text), concepts=concepts,
         instruments=named_instruments(search_text), asks=asks_for(search_text), clauses=clauses,
         vector=vector, clause_vectors=clause_vectors,

@@ -1,7 +1,8 @@
 """Systems compared in one `qa eval --compare` run, each producing answers in the JSON contract.
 
 - this project's pipeline (hybrid retrieval + router + grounded extractive answers),
-- the same without the reference router,
+- the same without the reference router, over the Ukrainian text only (no English version indexed),
+  without the concept layer, and without the English→Ukrainian glossary (what each adds),
 - BM25 only and dense only (same answerer, no abstention: they have no grounding signal of their own),
 - the common LangChain recipe: 1000/200 character chunks in a LangChain FAISS store with the same
   embedder, citing the article heading found in or before each chunk.
@@ -24,7 +25,7 @@ from .pipeline import Assistant
 from .retrieval import HybridRetriever
 
 System = Callable[[list[dict]], list[dict]]
-_HEADING = re.compile(r"^Стаття\s+(\d+)\s*[–-]", re.MULTILINE)
+_HEADING = re.compile(r"^(?:Стаття\s+(\d+)\s*[–-]|#+\s*Article\s+(\d+)\s*$)", re.MULTILINE)
 
 
 def _run(assistant: Assistant, gold: list[dict]) -> list[dict]:
@@ -39,9 +40,10 @@ def _run(assistant: Assistant, gold: list[dict]) -> list[dict]:
 
 
 def pipeline_system(index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True,
-                    abstain: bool = True) -> System:
+                    abstain: bool = True, **retriever_options) -> System:
     tuned = settings if abstain else replace(settings, decline_outside=False)
-    assistant = Assistant(tuned, index=index, retriever=HybridRetriever(index, tuned, mode=mode, use_router=use_router))
+    retriever = HybridRetriever(index, tuned, mode=mode, use_router=use_router, **retriever_options)
+    assistant = Assistant(tuned, index=index, retriever=retriever)
     return lambda gold: _run(assistant, gold)
 
 
@@ -59,7 +61,7 @@ class LangChainRecipe:
         texts, metadatas = [], []
         for f in corpus_files(settings.corpus_dir):
             source = "convention" if _HEADING.search(f.raw) else f.doc_id
-            headings = [(m.start(), m.group(1)) for m in _HEADING.finditer(f.raw)]
+            headings = [(m.start(), m.group(1) or m.group(2)) for m in _HEADING.finditer(f.raw)]
             for n, doc in enumerate(splitter.create_documents([f.raw])):
                 start = doc.metadata["start_index"]
                 end = start + len(doc.page_content)
@@ -102,6 +104,9 @@ def systems(index: Index, settings: Settings) -> dict[str, Callable[[], System]]
     return {
         "hybrid (this project)": lambda: pipeline_system(index, settings),
         "hybrid, no router": lambda: pipeline_system(index, settings, use_router=False),
+        "hybrid, Ukrainian text only": lambda: pipeline_system(index, settings, english=False),
+        "hybrid, no concept layer": lambda: pipeline_system(index, settings, use_concepts=False),
+        "hybrid, no glossary": lambda: pipeline_system(index, settings, use_glossary=False),
         "dense only": lambda: pipeline_system(index, settings, mode="dense", use_router=False, abstain=False),
         "bm25 only": lambda: pipeline_system(index, settings, mode="bm25", use_router=False, abstain=False),
         "langchain 1000/200 chunks": lambda: LangChainRecipe(index, settings),

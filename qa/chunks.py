@@ -62,6 +62,17 @@ class Chunk:
             head = f"{self.title_uk} ({self.title_en})."
         return f"{head} {self.text}"
 
+    def embedding_text_en(self) -> str:
+        """The English version with its context, embedded beside the Ukrainian one ("" when there is none)."""
+        if not self.text_en:
+            return ""
+        head = f"Article {self.article} – {self.title_en}." if self.kind == "article" else f"{self.title_en}."
+        return f"{head} {self.text_en}"
+
+    def english_text(self) -> str:
+        """What English words this chunk is found by: its English version, or its own text when it is English."""
+        return self.text_en or (self.text if self.lang == "en" else "")
+
     def span_at(self, start: int, end: int) -> Span | None:
         """The innermost sub-paragraph that holds [start, end) of `text` entirely, if any."""
         return _innermost(self.spans, start, end)

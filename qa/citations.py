@@ -22,9 +22,12 @@ class Citation:
     quote: str
     title: str = ""
     part: str = ""  # article number, "header"/"preamble"/"closing", or the commentary id: what scoring compares
+    quotes: tuple[tuple[str, str], ...] = ()  # the same span in each language the provision has: (("uk", …), ("en", …))
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["quotes"] = dict(self.quotes)
+        return data
 
 
 def _sub_parts(sub: str) -> tuple[str, str | None]:
@@ -80,12 +83,21 @@ def quote_is_verbatim(quote: str, chunk_text: str) -> bool:
     return bool(q) and q in normalise_ws(chunk_text)
 
 
-def unsupported(citations: list[Citation], retrieved_ids: set[str], chunk_text: dict[str, str]) -> list[str]:
-    """Problems with a citation list: cited chunks that were not retrieved, quotes not in the corpus."""
+def version(chunk: Chunk, lang: str) -> str:
+    """A provision's text in one language: the English version, or the chunk's own text."""
+    return chunk.text_en if lang == "en" and chunk.text_en else chunk.text
+
+
+def unsupported(citations: list[Citation], retrieved: dict[str, Chunk]) -> list[str]:
+    """Problems with a citation list: cited chunks that were not retrieved, quotes not in the corpus
+    (the quote in either version, each of `quotes` in its own language's version)."""
     problems = []
     for c in citations:
-        if c.chunk_id not in retrieved_ids:
+        chunk = retrieved.get(c.chunk_id)
+        if chunk is None:
             problems.append(f"[{c.marker}] {c.label}: chunk {c.chunk_id} was not retrieved")
-        elif not quote_is_verbatim(c.quote, chunk_text.get(c.chunk_id, "")):
+        elif not (quote_is_verbatim(c.quote, chunk.text) or quote_is_verbatim(c.quote, chunk.text_en)):
             problems.append(f"[{c.marker}] {c.label}: quote is not verbatim corpus text")
+        elif any(not quote_is_verbatim(q, version(chunk, lang)) for lang, q in c.quotes):
+            problems.append(f"[{c.marker}] {c.label}: a quote in `quotes` is not verbatim corpus text")
     return problems

@@ -37,18 +37,36 @@ def _phrase_en(text: str) -> tuple[str, ...]:
     return tuple(en_stem(t) for t in tokens(text.replace("-", " ")))
 
 
+@dataclass(frozen=True)
+class ConceptMatch:
+    """A concept found in a question, with the words that named it ("uk" lemmas or "en" stems)."""
+
+    concept: Concept
+    phrase: tuple[str, ...]
+    lang: str
+
+    @property
+    def key(self) -> str:
+        return self.concept.key
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return self.concept.targets
+
+
 class ConceptLayer:
     """Phrases (lemma sequences for Ukrainian, stem sequences for English) → concepts."""
 
     def __init__(self, rows: list[tuple[str, str, str, str]]):
-        self._phrases: dict[tuple[str, ...], list[Concept]] = {}
+        self._phrases: dict[tuple[str, ...], list[tuple[Concept, str]]] = {}
         for key, uk, en, provisions in rows:
             targets = tuple(Target(*p.split(".", 1)) if "." in p else Target(p) for p in provisions.split("|") if p)
             concept = Concept(key, targets)
-            phrases = [_phrase_uk(w) for w in uk.split("|") if w] + [_phrase_en(w) for w in en.split("|") if w]
-            for phrase in phrases:
+            phrases = [(_phrase_uk(w), "uk") for w in uk.split("|") if w]
+            phrases += [(_phrase_en(w), "en") for w in en.split("|") if w]
+            for phrase, lang in phrases:
                 if phrase:
-                    self._phrases.setdefault(phrase, []).append(concept)
+                    self._phrases.setdefault(phrase, []).append((concept, lang))
         self._longest = max((len(p) for p in self._phrases), default=1)
 
     @classmethod
@@ -62,14 +80,16 @@ class ConceptLayer:
                 rows.append(tuple(cells))
         return cls(rows)
 
-    def match(self, uk_lemmas: list[str], en_stems: list[str]) -> tuple[Concept, ...]:
+    def match(self, uk_lemmas: list[str], en_stems: list[str]) -> tuple[ConceptMatch, ...]:
         """Concepts whose phrases occur in the question's lemma or stem sequence, in order of first mention."""
-        found: dict[str, Concept] = {}
-        for sequence in (uk_lemmas, en_stems):
+        found: dict[str, ConceptMatch] = {}
+        for sequence, lang in ((uk_lemmas, "uk"), (en_stems, "en")):
             for i in range(len(sequence)):
                 for size in range(min(self._longest, len(sequence) - i), 0, -1):
-                    for concept in self._phrases.get(tuple(sequence[i : i + size]), ()):
-                        found.setdefault(concept.key, concept)
+                    phrase = tuple(sequence[i : i + size])
+                    for concept, phrase_lang in self._phrases.get(phrase, ()):
+                        if phrase_lang == lang:
+                            found.setdefault(concept.key, ConceptMatch(concept, phrase, lang))
         return tuple(found.values())
 
 

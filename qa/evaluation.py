@@ -134,13 +134,20 @@ def score_one(gold: dict, answer: dict, corpus_text: dict[str, str], source_text
 
 
 def _quote_found(citation: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> bool:
-    quote = _ws(citation.get("quote", ""))
+    """The quote, and every entry of `quotes`, occurs in its chunk or in the whole text of its source
+    (the English convention's rendered text for English quotes)."""
+    quotes = [citation.get("quote", "")] + list((citation.get("quotes") or {}).values())
+    return all(_one_quote_found(_ws(q), citation, corpus_text, source_text) for q in quotes)
+
+
+def _one_quote_found(quote: str, citation: dict, corpus_text: dict[str, str], source_text: dict[str, str]) -> bool:
     if not quote:
         return False
-    chunk = corpus_text.get(citation.get("chunk_id", ""))
-    if chunk is not None and quote in chunk:
+    chunk_id = citation.get("chunk_id", "")
+    if any(quote in corpus_text.get(key, "") for key in (chunk_id, f"{chunk_id}@en")):
         return True
-    return quote in source_text.get(citation.get("source", ""), "")
+    source = citation.get("source", "")
+    return quote in source_text.get(source, "") or quote in source_text.get(f"{source}:en", "")
 
 
 @dataclass
@@ -201,6 +208,7 @@ def score(gold: list[dict], answers: list[dict], chunks: list[Chunk], sources: d
     anywhere in the whole text of its source (`sources`, whitespace folded).
     """
     corpus_text = {c.chunk_id: _ws(c.text) for c in chunks}
+    corpus_text.update({f"{c.chunk_id}@en": _ws(c.text_en) for c in chunks if c.text_en})
     source_text: dict[str, str] = dict(sources or {})
     for c in chunks:
         if not sources:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .analysis import Question
-from .chunks import Chunk
-from .citations import Citation, label, title
+from .chunks import CONVENTION, Chunk
+from .citations import Citation, label, title, version
 from .config import Settings
 from .index import Index
 from .lexicon import en_terms, uk_terms
@@ -84,8 +84,28 @@ def best_quote(text: str, weigh: Callable[[str], float]) -> Quote:
 
 def quoted_text(chunk: Chunk, lang: str) -> str:
     """The version of a provision an answer in `lang` quotes: the authentic English for English answers."""
-    english = getattr(chunk, "text_en", "")
-    return english if lang == "en" and english else chunk.text
+    return version(chunk, lang)
+
+
+def parallel_quotes(chunk: Chunk, quote: Quote, on_english: bool) -> tuple[tuple[str, str], ...]:
+    """The same span in both versions: the whole text, the same sub-paragraph, or the same rule unit
+    when both versions cut into as many; else the other version whole (always verbatim)."""
+    if not chunk.text_en:
+        return (("uk", quote.text),)
+    here, there = (chunk.text_en, chunk.text) if on_english else (chunk.text, chunk.text_en)
+    here_spans, there_spans = (chunk.spans_en, chunk.spans) if on_english else (chunk.spans, chunk.spans_en)
+    other = there
+    if (quote.start, quote.end) != (0, len(here)):
+        units_here, units_there = rule_units(here), rule_units(there)
+        same = [s for s in here_spans if here[s.start : s.end].strip() == quote.text]
+        twin = [t for t in there_spans if same and t.label == same[0].label]
+        if twin:
+            other = there[twin[0].start : twin[0].end]
+        elif len(units_here) == len(units_there) and (quote.start, quote.end) in units_here:
+            start, end = units_there[units_here.index((quote.start, quote.end))]
+            other = there[start:end]
+    pair = {"en": quote.text, "uk": other.strip()} if on_english else {"uk": quote.text, "en": other.strip()}
+    return (("uk", pair["uk"]), ("en", pair["en"]))
 
 
 _NUMBER_WORDS = (r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|twenty|thirty|sixty|ninety|"
@@ -169,27 +189,17 @@ class ExtractiveAnswerer:
             chunk = hit.chunk
             quote = self.quote(chunk, retrieval, lang)
             on_english = quoted_text(chunk, lang) is not chunk.text
-            span = chunk.span_at(quote.start, quote.end) if not on_english else _span_at(chunk, quote)
+            span = chunk.span_en_at(quote.start, quote.end) if on_english else chunk.span_at(quote.start, quote.end)
             sub = span.label if span else None
             cite_label = label(chunk, lang, sub)
             citations.append(
                 Citation(marker, chunk.source, chunk.article, chunk.paragraph, sub, cite_label, chunk.chunk_id,
-                         quote.text, title(chunk, lang), chunk.part)
+                         quote.text, title(chunk, lang), chunk.part, parallel_quotes(chunk, quote, on_english))
             )
             if marker == 1 and (value := asked_value(retrieval.query.asks, quote.text)):
                 lines.insert(0, templates["asked"].format(value=value, label=cite_label))
             template = templates["lead"] if marker == 1 else templates["more"]
             lines.append(template.format(label=cite_label, title=title(chunk, lang), marker=marker, quote=quote.text))
-        if lines and templates.get("quote_note"):
+        if any(c.source == CONVENTION for c in citations) and templates.get("quote_note"):
             lines.append(templates["quote_note"])
         return "\n".join(lines), citations
-
-
-def _span_at(chunk: Chunk, quote: Quote):
-    """The sub-paragraph of the English version that holds the quote, if the chunk records them."""
-    best = None
-    for span in getattr(chunk, "spans_en", ()):
-        if span.start <= quote.start and quote.end <= span.end:
-            if best is None or span.end - span.start < best.end - best.start:
-                best = span
-    return best

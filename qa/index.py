@@ -30,11 +30,12 @@ from .config import Settings
 from .corpus import corpus_files, corpus_hash, load_chunks
 from .embedders import Embedder, embedder_for
 from .errors import IndexCorrupted
-from .lexicon import document_terms
+from .lexicon import document_terms, en_terms
 from .store import read_store, write_store
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
+VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
 EMBED_BATCH = 16
 
 Progress = Callable[[str, float], None]
@@ -54,9 +55,12 @@ class Index:
     manifest: dict
     embedder: Embedder
     path: Path
+    vectors_en: object | None = None  # faiss.Index of the English versions, row for row
 
     def __post_init__(self) -> None:
         self.row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.bm25_en = BM25([en_terms(f"{c.title_en} {c.english_text()}") if c.english_text() else []
+                             for c in self.chunks])
 
     def by_article(self, article: str) -> list[int]:
         return [i for i, c in enumerate(self.chunks) if c.source == "convention" and c.article == article]
@@ -137,21 +141,26 @@ def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
     progress("parsing corpus", 0.0)
     chunks = load_chunks(files)
     embedder = embedder_for(settings)
-    texts = [c.embedding_text() for c in chunks]
+    english_rows = [i for i, c in enumerate(chunks) if c.text_en]
+    texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
     parts = []
     for start in range(0, len(texts), EMBED_BATCH):
-        progress(f"embedding chunks {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
+        progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
         parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
-    vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    vectors = embedded[: len(chunks)]
+    vectors_en = np.zeros_like(vectors)
+    vectors_en[english_rows] = embedded[len(chunks) :]
     progress("writing index", 0.95)
     terms = [document_terms(c.embedding_text(), c.title_en) for c in chunks]
 
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
     try:
-        flat = faiss.IndexFlatIP(embedder.dim)
-        flat.add(vectors)
-        faiss.write_index(flat, str(staging / VECTORS))
+        for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
+            flat = faiss.IndexFlatIP(embedder.dim)
+            flat.add(np.ascontiguousarray(matrix))
+            faiss.write_index(flat, str(staging / name))
         write_store(staging / STORE, chunks, terms)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -164,7 +173,8 @@ def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
             "faiss_index": "IndexFlatIP",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
-            "checksums": {name: _sha256(staging / name) for name in (VECTORS, STORE)},
+            "english_passages": len(english_rows),
+            "checksums": {name: _sha256(staging / name) for name in (VECTORS, VECTORS_EN, STORE)},
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
@@ -194,13 +204,14 @@ def load_index(build: Path, embedder: Embedder) -> Index:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
         chunks, terms = read_store(build / STORE)
         vectors = faiss.read_index(str(build / VECTORS))
+        vectors_en = faiss.read_index(str(build / VECTORS_EN))
     except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
         raise IndexCorrupted(f"index at {build} cannot be read: {exc}") from exc
-    if not (vectors.ntotal == len(chunks) == manifest.get("chunk_count")):
+    if not (vectors.ntotal == vectors_en.ntotal == len(chunks) == manifest.get("chunk_count")):
         raise IndexCorrupted(f"index at {build}: {vectors.ntotal} vectors for {len(chunks)} chunks")
     if vectors.d != embedder.dim:
         raise IndexCorrupted(f"index at {build}: dimension {vectors.d}, embedder gives {embedder.dim}")
-    return Index(chunks, vectors, BM25(terms), manifest, embedder, build)
+    return Index(chunks, vectors, BM25(terms), manifest, embedder, build, vectors_en)
 
 
 def open_index(settings: Settings, progress: Progress = _quiet) -> Index:

@@ -66,7 +66,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                    r"кримінальн\w*\s+процесуальн\w*|criminal\s+code|penal\s+code|code\s+of\s+criminal|\bcfaa\b|"
                    r"computer\s+fraud\s+and\s+abuse\s+act|\bсбу\b|\bsbu\b|\bнабу\b|кіберполіці\w*\s+україни|"
                    r"(?:закон\w*|законодавств\w*)\s+(?:україни|сша|польщ\w*|німеччин\w*)|"
-                   r"(?:ukrainian|german|polish|us|u\.s\.|american|french|british)\s+(?:law|legislation|statute|courts?)|"
+                   r"(?:ukrainian|german|polish|us|u\.s\.|american|french|british)\s+(?:law|legislation|statute|courts?)\b|"
                    r"law\s+of\s+ukraine|ukraine'?s\s+(?:law|legislation|code|criminal)|"
                    r"(?:скільки|how\s+many)\s+(?:років|years)|(?:років|years)\s+(?:позбавлення\s+волі|ув’язнення|"
                    r"in\s+prison|of\s+imprisonment|in\s+jail)|"

@@ -23,6 +23,7 @@ UK_STOP = frozenset(
     було були буде будуть має мають може можуть його її їх їхній свій своїх своєї свого він вона воно вони ми ви
     ти я мене мені нас вам вас інший інша інші іншої іншого інших такий така таке такі такої такого таких також
     тільки лише ще вже де коли якщо тому яку чим щодо разі всі усі весь вся все будь-який будь-яка будь-яке
+    будапештський будапешт
     то те той ту тих тим тією ст стаття статті пункт пункту п пп повинний мусити треба потрібно можна""".split()
 )
 EN_STOP = frozenset(
@@ -32,7 +33,8 @@ EN_STOP = frozenset(
     our your me my article art paragraph para say says said tell also other another same several over before
     after through without within between during only just very much many more most some own both either neither
     whether while because since until upon via per whose here now then again ever need needs needed happen
-    happens happened get gets got make makes made use used using apply applies applied provision provisions""".split()
+    happens happened get gets got make makes made use used using apply applies applied provision provisions
+    budapest""".split()
 )
 
 
@@ -61,19 +63,18 @@ def uk_lemma(word: str) -> str:
     return _analyzer().parse(word)[0].normal_form.translate(_APOSTROPHES)
 
 
-_EN_SUFFIXES = ("ational", "ization", "ations", "ation", "ments", "ment", "ness", "ings", "ing", "ities", "ity",
-                "ies", "ied", "ed", "es", "ly", "s")
+_english = None
 
 
 @lru_cache(maxsize=100_000)
 def en_stem(word: str) -> str:
-    """A deliberately light stemmer: enough to equate 'interceptions'/'intercepted'/'intercept'."""
-    w = word.lower()
-    for suffix in _EN_SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            w = w[: -len(suffix)]
-            break
-    return w.rstrip("e") if len(w) > 4 else w
+    """Snowball (Porter 2) English stem: 'interceptions'/'intercepted'/'intercept' → 'intercept'."""
+    global _english
+    if _english is None:
+        import snowballstemmer
+
+        _english = snowballstemmer.stemmer("english")
+    return _english.stemWord(word.lower())
 
 
 def uk_terms(text: str) -> list[str]:

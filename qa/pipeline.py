@@ -80,8 +80,7 @@ class Assistant:
         if self.abstains and (outside := outside_corpus(retrieval)):
             return self._decline(retrieval, qid, outside, templates)
         text, citations = self.answerer.compose(retrieval)
-        problems = unsupported(citations, {h.chunk.chunk_id for h in retrieval.hits},
-                               {h.chunk.chunk_id: h.chunk.text for h in retrieval.hits})
+        problems = unsupported(citations, {h.chunk.chunk_id: h.chunk for h in retrieval.hits})
         if problems or not citations:
             return self._abstain(retrieval, qid, templates["abstain"],
                                  "; ".join(problems) or "the answerer found nothing to cite")

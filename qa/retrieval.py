@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analysis import Question, analyse
-from .bm25 import BM25
-from .chunks import CONVENTION, PREAMBLE, Chunk
+from .chunks import CONVENTION, Chunk
 from .config import Settings
 from .definitions import defining_rows, find_definitions
 from .errors import QAError
@@ -25,13 +24,26 @@ from .lexicon import en_stem, uk_lemma, uk_synonyms
 from .reference_router import Reference
 
 MODES = ("hybrid", "dense", "bm25")
-_ASKS_FOR_PREAMBLE = re.compile(r"преамбул|preamble|recital", re.IGNORECASE)
+# Parts that are not rules attract generic questions ("under the Budapest Convention…"); they are cited only
+# when the question asks for what they hold.
+_ASKS_FOR_PART = {
+    "preamble": re.compile(r"преамбул|preamble|recital|мет[аиу]\s+конвенц|aims?\s+of\s+the\s+convention|purpose", re.IGNORECASE),
+    "header": re.compile(r"ратифік|ratif|підписан|signed|signature|набра\w*\s+чинн|набу\w*\s+чинн|entry\s+into\s+force|"
+                         r"enter\w*\s+into\s+force|україн|ukrain|закон\w*\s+(?:про|n|№)|протокол|protocol|дат[аиу]|"
+                         r"date|коли|when|офіційн\w*\s+переклад|official\s+translation", re.IGNORECASE),
+    "closing": re.compile(r"вчинено|done\s+at|мов(?:ами|ою|и)|languages?|authentic|автентичн|примірник|copy|copies|"
+                          r"архів|archives|засвідчен|certified|на\s+посвідчення|in\s+witness|підписали", re.IGNORECASE),
+}
 PREAMBLE_PENALTY = 0.25
 DEFINITION_BOOST = 0.3
-CONCEPT_BOOST = 0.25  # an annotated everyday word points at the provisions that cover it
+CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
+EVERYDAY_BOOST = 0.5  # … more so when the text itself never uses that word
 CONCEPT_DECAY = 0.6  # later targets of one concept get less
 SCENARIO_CLAUSE_WEIGHT = 0.5  # a fact pattern: the best-matching sentence counts as much as the whole
 MENTION_BOOST = 1.0
+REFERENCE_BOOST = 0.35
+OWN_LANGUAGE_WEIGHT = 0.6  # a provision's dense score: its version in the question's language, then the other
+GLOSSARY_WEIGHT = 0.5  # English questions: glossary lemmas on the Ukrainian text, beside BM25 on the English
 DENSE_CANDIDATES = 256
 
 
@@ -106,13 +118,16 @@ class Retrieval:
 
 class HybridRetriever:
     def __init__(self, index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True,
-                 use_concepts: bool = True):
+                 use_concepts: bool = True, english: bool = True, use_glossary: bool = True):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
         self.use_concepts = use_concepts and mode == "hybrid"
+        self.english = english and any(c.text_en for c in index.chunks)  # baseline: the Ukrainian text only
+        self.use_glossary = use_glossary
         self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
-        self._preamble_rows = np.array([i for i, c in enumerate(index.chunks) if c.kind == PREAMBLE], dtype=np.int64)
+        self._part_rows = {kind: np.array([i for i, c in enumerate(index.chunks) if c.source == CONVENTION
+                                           and c.kind == kind], dtype=np.int64) for kind in _ASKS_FOR_PART}
         self._article_rows: dict[str, np.ndarray] = {}
         for i, c in enumerate(index.chunks):
             if c.source == CONVENTION and c.article:
@@ -139,8 +154,12 @@ class HybridRetriever:
         started = time.perf_counter()
         q = question if isinstance(question, Question) else self.analyse(question, lang)
         refs = references if references is not None else (list(q.references) if self.use_router else [])
-        routed_groups, missing = self._route(refs)
+        hard = [r for r in refs if r.paragraph is not None or q.about_references]
+        routed_groups, missing = self._route(hard)
         fused, dense, lexical, coverage = self._score_question(q)
+        for ref in refs:
+            if ref not in hard:
+                self._boost_reference(ref, fused)
         allowed = np.array([filters.allows(c) for c in self.index.chunks]) if not filters.empty else None
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)
@@ -158,9 +177,9 @@ class HybridRetriever:
 
     def _score_question(self, q: Question) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Fused score of every chunk (with boosts and penalties), its dense and lexical parts, and coverage."""
-        dense = self._dense(q.vector)
+        dense = self._dense(q.vector, q.lang)
         lexical = self._lexical(q.uk_search, q.en_stems, q.lang)
-        coverage = lexical_coverage(q, self.index.bm25) if self.mode == "hybrid" else 0.0
+        coverage = lexical_coverage(q, self.index) if self.mode == "hybrid" else 0.0
         fused = self._fuse(dense, lexical, q.lang, coverage)
         if q.is_scenario and self.mode == "hybrid" and q.clause_vectors is not None:
             fused = (1 - SCENARIO_CLAUSE_WEIGHT) * fused + SCENARIO_CLAUSE_WEIGHT * self._best_clause(q)
@@ -172,8 +191,9 @@ class HybridRetriever:
             for instrument in q.instruments:  # "when was the Additional Protocol adopted?": the mention answers
                 if answered_by_mention(q.search_text, instrument):
                     fused[[r for r, c in enumerate(self.index.chunks) if c.part == instrument.pointer]] += MENTION_BOOST
-        if not _ASKS_FOR_PREAMBLE.search(q.search_text):
-            fused[self._preamble_rows] -= PREAMBLE_PENALTY
+        for kind, asks in _ASKS_FOR_PART.items():
+            if not asks.search(q.search_text):
+                fused[self._part_rows[kind]] -= PREAMBLE_PENALTY
         return fused, dense, lexical, coverage
 
     def _best_clause(self, q: Question) -> np.ndarray:
@@ -182,20 +202,39 @@ class HybridRetriever:
         for clause, vector in zip(q.clauses, q.clause_vectors):
             sub = analyse_terms(clause, q.lang)
             lexical = self._lexical(sub[0], sub[1], q.lang)
-            best = np.maximum(best, self._fuse(self._dense(vector[None, :]), lexical, q.lang, 1.0))
+            best = np.maximum(best, self._fuse(self._dense(vector[None, :], q.lang), lexical, q.lang, 1.0))
         return best
+
+    def everyday(self, match) -> bool:
+        """Named in words the text itself does not use ("DDoS", "фішинг"): then the annotation is the only
+        lexical link to the provision and counts for more than a concept named in the Convention's words."""
+        if match.lang == "uk":
+            return not all(self.index.bm25.known(t) for t in match.phrase)
+        return not all(self.index.bm25_en.known(f"en:{t}") for t in match.phrase)
 
     def _boost_concepts(self, q: Question, fused: np.ndarray) -> None:
         for concept in q.concepts:
+            weight = EVERYDAY_BOOST if self.everyday(concept) else CONCEPT_BOOST
             for rank, target in enumerate(concept.targets):
                 rows = self._article_rows.get(target.article)
                 if rows is None:
                     continue
-                boost = CONCEPT_BOOST * CONCEPT_DECAY ** rank
+                boost = weight * CONCEPT_DECAY ** rank
                 if target.paragraph:
                     exact = [r for r in rows if self.index.chunks[r].paragraph == target.paragraph]
                     fused[exact] += boost / 2
                 fused[rows] += boost
+
+    def _boost_reference(self, ref: Reference, fused: np.ndarray) -> None:
+        """An article named in passing ("a reservation to the measures of Article 20") is evidence, not the
+        answer: it and the provisions that refer to it ("статті 20" in Article 14(3)) count for more."""
+        rows = self._article_rows.get(ref.article)
+        if rows is None:
+            return
+        fused[rows] += REFERENCE_BOOST
+        citing = [r for r, c in enumerate(self.index.chunks)
+                  if c.article != ref.article and any(x.split(".")[0] == ref.article for x in c.refs)]
+        fused[citing] += REFERENCE_BOOST / 2
 
     def _route(self, refs: list[Reference]) -> tuple[list[list[int]], list[Reference]]:
         """Rows each reference names (an article alone names all its paragraphs), and the references
@@ -225,20 +264,33 @@ class HybridRetriever:
             for r in ordered
         ]
 
-    def _dense(self, vector: np.ndarray | None) -> np.ndarray:
+    def _dense(self, vector: np.ndarray | None, lang: str = "uk") -> np.ndarray:
+        """Cosine of the question with each provision: both versions count, its own language's more."""
         n = len(self.index.chunks)
-        dense = np.zeros(n, dtype=np.float32)
-        if self.mode in ("hybrid", "dense") and vector is not None:
-            scores, rows = self.index.vectors.search(vector, min(n, DENSE_CANDIDATES))
-            valid = rows[0] >= 0
-            dense[rows[0][valid]] = scores[0][valid]
-        return dense
+        if self.mode not in ("hybrid", "dense") or vector is None:
+            return np.zeros(n, dtype=np.float32)
+        uk = _search(self.index.vectors, vector, n)
+        if self.index.vectors_en is None or not self.english:
+            return uk
+        en = _search(self.index.vectors_en, vector, n)
+        own, other = (en, uk) if lang == "en" else (uk, en)
+        both = (uk != 0) & (en != 0)
+        return np.where(both, OWN_LANGUAGE_WEIGHT * own + (1 - OWN_LANGUAGE_WEIGHT) * other, np.maximum(uk, en))
 
     def _lexical(self, uk_search, en_stems, lang: str) -> np.ndarray:
+        """BM25 in the question's language: Ukrainian lemmas on the Ukrainian text, English stems on the
+        English text (with the glossary's Ukrainian lemmas as a lighter second voice)."""
+        n = len(self.index.chunks)
         if self.mode not in ("hybrid", "bm25"):
-            return np.zeros(len(self.index.chunks), dtype=np.float32)
-        terms = list(uk_search) if lang == "uk" else list(uk_search) + list(en_stems)
-        return self.index.bm25.scores(terms)
+            return np.zeros(n, dtype=np.float32)
+        if lang == "uk":
+            return self.index.bm25.scores(list(uk_search))
+        if not self.english:
+            return self.index.bm25.scores(list(uk_search) + list(en_stems))
+        english = _unit(self.index.bm25_en.scores(list(en_stems)))
+        if not self.use_glossary or not uk_search:
+            return english
+        return english + GLOSSARY_WEIGHT * _unit(self.index.bm25.scores(list(uk_search)))
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, lang: str, coverage: float) -> np.ndarray:
         d = _normalise(dense) if self.mode != "bm25" else np.zeros_like(dense)
@@ -266,7 +318,7 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,}[0-9]*\b")
 PREFIX = 6
 
 
-def lexical_coverage(q: Question, bm25: BM25) -> float:
+def lexical_coverage(q: Question, index: Index) -> float:
     """IDF-weighted share of the question's content words that the corpus knows (0..1).
 
     A word the corpus has never seen weighs as much as the rarest word it has. Ukrainian lemmas also
@@ -274,6 +326,7 @@ def lexical_coverage(q: Question, bm25: BM25) -> float:
     """
     from .lexicon import glossary
 
+    bm25, bm25_en = index.bm25, index.bm25_en
     vocabulary = bm25.prefixes(PREFIX)
     if q.lang == "uk":
         synonyms = uk_synonyms()
@@ -286,6 +339,7 @@ def lexical_coverage(q: Question, bm25: BM25) -> float:
     instrument = False
     for word, candidates in units:
         weights = [bm25.idf[c] for c in candidates if bm25.known(c)]
+        weights += [bm25_en.idf[c] for c in candidates if c.startswith("en:") and bm25_en.known(c)]
         if weights:
             known += max(weights)
         elif any(len(c) > PREFIX and not c.startswith("en:") and c[:PREFIX] in vocabulary for c in candidates):
@@ -299,6 +353,18 @@ def lexical_coverage(q: Question, bm25: BM25) -> float:
     total = known + unknown
     coverage = known / total if total else 0.0
     return coverage / 2 if instrument else coverage
+
+
+def _search(vectors, vector: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=np.float32)
+    scores, rows = vectors.search(vector, min(n, DENSE_CANDIDATES))
+    valid = rows[0] >= 0
+    out[rows[0][valid]] = scores[0][valid]
+    return out
+
+
+def _unit(scores: np.ndarray) -> np.ndarray:
+    return scores / max(float(scores.max()), 1e-6)
 
 
 def _normalise(scores: np.ndarray) -> np.ndarray:
