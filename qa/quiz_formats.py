@@ -83,6 +83,26 @@ def to_json(quiz_json: dict) -> str:
     return json.dumps(quiz_json, ensure_ascii=False, indent=2) + "\n"
 
 
+def file_name(request, fmt: str) -> str:
+    """A download name that says what was asked, so several quizzes do not all arrive as quiz-seed7.*:
+    quiz-en-art14-22-which-tf-n20-seed3.gift."""
+    scope = []
+    if request.articles:
+        spans: list[list[int]] = []
+        for n in sorted(int(a) for a in request.articles):
+            if spans and n == spans[-1][1] + 1:
+                spans[-1][1] = n
+            else:
+                spans.append([n, n])
+        scope.append("art" + "_".join(str(a) if a == b else f"{a}-{b}" for a, b in spans))
+    if request.chapters:
+        scope.append("ch" + "_".join(sorted(request.chapters)))
+    types = "-".join(request.types)
+    parts = ["quiz", request.lang, *scope, types, request.difficulty, f"n{request.count}", f"seed{request.seed}"]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "", "-".join(parts))[:120]
+    return f"{name}.{'txt' if fmt == 'aiken' else fmt}"
+
+
 def exported_count(quiz, fmt: str) -> int:
     """How many of the quiz's items a file in `fmt` holds (Aiken leaves out cloze and matching)."""
     if fmt == "aiken":
