@@ -287,8 +287,10 @@ def _matching_articles(item: QuizItem) -> list[str]:
 
 
 def _spread_keys(item: QuizItem) -> tuple[str, ...]:
-    """What should not repeat: the article an item is keyed to, and for true/false also its answer."""
-    return (item.article, f"tf:{item.answer}") if item.type == "tf" else (item.article,)
+    """What should not repeat: the article an item is keyed to (above all within one type: the same
+    answer to two which-article questions), and for true/false also its answer."""
+    keys = (item.article, f"{item.type}:{item.article}")
+    return (*keys, f"tf:{item.answer}") if item.type == "tf" else keys
 
 
 def _take_spread(pool: list[QuizItem], used: dict[str, int], groups: list[set[str]]) -> QuizItem:

@@ -258,7 +258,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Column(scale=2):
                 panel = gr.HTML(_hint("uk"), elem_id="qa-provision", label=t["provision"])
                 related = gr.Radio(choices=[], label=t["related"], elem_id="qa-related")
-                with gr.Accordion(t["browse"] + " · Table of contents", open=False):
+                with gr.Accordion(t["browse"] + " · Table of contents", open=False, elem_id="qa-toc-box"):
                     open_article = gr.Dropdown(choices=toc_choices, value=None, label=t["open"], elem_id="qa-toc")
                     toc_list = gr.Dataset(components=["textbox"], samples=[[entry] for entry, _ in toc_choices],
                                           type="index", layout="table", samples_per_page=len(toc_choices) or 1,
@@ -311,10 +311,11 @@ def quiz_preview(quiz, show_key: bool = False) -> str:
         for option in item.options:
             mark = ("✓" if option == item.answer else "·") if show_key else "○"
             lines.append(f"- {mark} {_safe(option)}")
-        if item.type == "matching":
-            titles = [right for _, right in item.pairs]
-            shown = item.pairs if show_key else zip([left for left, _ in item.pairs], sorted(titles))
-            lines.extend(f"- {_safe(left)} {'→' if show_key else '·'} {_safe(right)}" for left, right in shown)
+        if item.type == "matching" and show_key:
+            lines.extend(f"- {_safe(left)} → {_safe(right)}" for left, right in item.pairs)
+        elif item.type == "matching":  # articles, then their titles in another order, to be matched
+            lines.extend(f"- {_safe(left)}" for left, _ in item.pairs)
+            lines.extend(f"- {letter}. {_safe(right)}" for letter, right in zip("ABCDEFGH", sorted(r for _, r in item.pairs)))
         if show_key and item.type == "cloze":
             lines.append(f"- ✓ {_safe(item.answer)}")
         if show_key and item.type != "matching":

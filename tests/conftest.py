@@ -72,6 +72,25 @@ def real_index(assistant):
     return assistant.index
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(assistant):
+    """One live Gradio server over the shared index for the whole run (API, browser and route tests)."""
+    from qa.web_app import serve
+
+    port = free_port()
+    app = serve(assistant, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
 @pytest.fixture()
 def mini_corpus(tmp_path) -> Path:
     corpus = tmp_path / "corpus"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -20,24 +21,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MALICIOUS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(assistant):
     from qa.web_app import serve
 
-    port = _free_port()
+    port = free_port()
     return serve(assistant, port=port, block=False), f"http://127.0.0.1:{port}/"
-
-
-@pytest.fixture(scope="module")
-def server(assistant):
-    app, url = _start(assistant)
-    yield url
-    app.close()
 
 
 @pytest.fixture(scope="module")
