@@ -216,6 +216,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         hint = _hint(lang) if 'class="qa-hint"' in (shown or "") else gr.skip()
         return (*labels, hint, gr.update(label=_texts(lang)["toc"]))
 
+    def hint_follows(conv: Conversation, lang_choice: str, shown: str):
+        """After an answer the interface speaks its language; so does the panel's hint, if it shows one."""
+        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
+        return _hint(lang) if 'class="qa-hint"' in (shown or "") else gr.skip()
+
     def new_conversation(lang_choice: str):
         lang = lang_choice if lang_choice in ("uk", "en") else "uk"
         return ([], "", Conversation(), gr.update(choices=[], value=None, visible=False),
@@ -270,15 +275,18 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         relabel_outputs = [chatbot, question, send, new, chips, sources, copy_box, related, open_article]
         outputs = [chatbot, question, conv, chips, sources, copy_box, *relabel_outputs]
         inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter]
-        send.click(respond, inputs, outputs, api_visibility="private")
-        question.submit(respond, inputs, outputs, api_visibility="private")
+        send.click(respond, inputs, outputs, api_visibility="private").then(
+            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
+        question.submit(respond, inputs, outputs, api_visibility="private").then(
+            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
         chips.select(on_chip, [chips, conv, ui_lang], [panel, related, copy_box], api_visibility="private")
         related.select(on_related, [related, conv, ui_lang], [panel, related], api_visibility="private")
         open_article.input(on_toc, [open_article, conv, ui_lang], [panel, related, open_article],
                            api_visibility="private")
         toc_list.click(on_toc_list, [toc_list, conv, ui_lang], [panel, related], api_visibility="private")
         # an example is a question to ask, not only text to put in the box
-        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
+        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private").then(
+            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
         ui_lang.change(on_lang, [ui_lang, sources, panel], [*relabel_outputs, panel, toc_list],
                        api_visibility="private")
         new.click(new_conversation, [ui_lang], [chatbot, question, conv, chips, sources, copy_box, panel, related],
