@@ -14,6 +14,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1
 failed=()
+# The eval gate needs index/ anyway: build it once (unless it is up to date) and let the suite copy it
+# (tests/conftest.py, QA_TEST_INDEX_SEED) instead of building the same index a second time.
+.venv/bin/qa index info >/dev/null 2>&1 || .venv/bin/qa index build || failed+=("index build")
+export QA_TEST_INDEX_SEED="$PWD/index"
 .venv/bin/python -m pytest -q "$@"
 status=$?
 case $status in
