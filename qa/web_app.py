@@ -8,7 +8,6 @@ outside the machine (local fonts, no analytics, no share tunnel unless asked).
 from __future__ import annotations
 
 import html
-import json
 import os
 from dataclasses import dataclass, field
 
