@@ -103,8 +103,13 @@ def _safe(text: str) -> str:
 
 
 def _hint(lang: str) -> str:
-    """The provision panel before anything is opened (marked, so a language switch can replace it)."""
-    return f'<p class="qa-hint">{html.escape(_texts(lang)["empty_provision"])}</p>'
+    """The provision panel before anything is opened, in the chosen interface language; with "auto"
+    (no language chosen yet) in both. Marked, so a language switch can replace it."""
+    if lang in ("uk", "en"):
+        text = _texts(lang)["empty_provision"]
+    else:
+        text = f'{TEXTS["uk"]["empty_provision"]} · {TEXTS["en"]["empty_provision"]}'
+    return f'<p class="qa-hint">{html.escape(text)}</p>'
 
 
 def _relabel_table(table, lang: str) -> dict:
@@ -212,18 +217,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lang = lang_choice if lang_choice in ("uk", "en") else "uk"
         labels = list(relabel(lang))
         labels[5] = gr.update(label=_texts(lang)["sources"], value=_relabel_table(table, lang))
-        hint = _hint(lang) if 'class="qa-hint"' in (shown or "") else gr.skip()
+        hint = _hint(lang_choice) if 'class="qa-hint"' in (shown or "") else gr.skip()
         return (*labels, hint, gr.update(label=_texts(lang)["toc"]))
-
-    def hint_follows(conv: Conversation, lang_choice: str, shown: str):
-        """After an answer the interface speaks its language; so does the panel's hint, if it shows one."""
-        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
-        return _hint(lang) if 'class="qa-hint"' in (shown or "") else gr.skip()
 
     def new_conversation(lang_choice: str):
         lang = lang_choice if lang_choice in ("uk", "en") else "uk"
         return ([], "", Conversation(), gr.update(choices=[], value=None, visible=False),
-                {"data": [], "headers": _texts(lang)["columns"]}, "", _hint(lang), gr.update(choices=[], value=None))
+                {"data": [], "headers": _texts(lang)["columns"]}, "", _hint(lang_choice),
+                gr.update(choices=[], value=None))
 
     def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
         """Answer a question; returns the same JSON contract as `qa ask --json`."""
@@ -260,7 +261,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 examples = gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question],
                                        label=t["examples"] + " · Examples", elem_id="qa-examples")
             with gr.Column(scale=2):
-                panel = gr.HTML(_hint("uk"), elem_id="qa-provision", label=t["provision"])
+                panel = gr.HTML(_hint("auto"), elem_id="qa-provision", label=t["provision"])
                 related = gr.Radio(choices=[], label=t["related"], elem_id="qa-related")
                 with gr.Accordion(t["browse"] + " · Table of contents", open=False, elem_id="qa-toc-box"):
                     open_article = gr.Dropdown(choices=toc_choices, value=None, label=t["open"], elem_id="qa-toc")
@@ -274,18 +275,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         relabel_outputs = [chatbot, question, send, new, chips, sources, copy_box, related, open_article]
         outputs = [chatbot, question, conv, chips, sources, copy_box, *relabel_outputs]
         inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter]
-        send.click(respond, inputs, outputs, api_visibility="private").then(
-            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
-        question.submit(respond, inputs, outputs, api_visibility="private").then(
-            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
+        send.click(respond, inputs, outputs, api_visibility="private")
+        question.submit(respond, inputs, outputs, api_visibility="private")
         chips.select(on_chip, [chips, conv, ui_lang], [panel, related, copy_box], api_visibility="private")
         related.select(on_related, [related, conv, ui_lang], [panel, related], api_visibility="private")
         open_article.input(on_toc, [open_article, conv, ui_lang], [panel, related, open_article],
                            api_visibility="private")
         toc_list.click(on_toc_list, [toc_list, conv, ui_lang], [panel, related], api_visibility="private")
         # an example is a question to ask, not only text to put in the box
-        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private").then(
-            hint_follows, [conv, ui_lang, panel], [panel], api_visibility="private")
+        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
         ui_lang.change(on_lang, [ui_lang, sources, panel], [*relabel_outputs, panel, toc_list],
                        api_visibility="private")
         new.click(new_conversation, [ui_lang], [chatbot, question, conv, chips, sources, copy_box, panel, related],

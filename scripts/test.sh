@@ -14,12 +14,14 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1
 failed=()
+setup_done=$(date +%s)
 # The eval gate needs index/ anyway: build it once (unless it is up to date) and let the suite copy it
 # (tests/conftest.py, QA_TEST_INDEX_SEED) instead of building the same index a second time.
 .venv/bin/qa index info >/dev/null 2>&1 || .venv/bin/qa index build || failed+=("index build")
 export QA_TEST_INDEX_SEED="$PWD/index"
 .venv/bin/python -m pytest -q "$@"
 status=$?
+pytest_done=$(date +%s)
 case $status in
   0) ;;
   5) failed+=("pytest collected no tests") ;;  # exit 5: nothing ran, which is not a pass
@@ -28,7 +30,8 @@ esac
 .venv/bin/qa eval --min top1=0.85 --min recall@5=0.95 --min abstention=0.9
 status=$?
 [[ $status -eq 0 ]] || failed+=("eval gate exit $status")
-echo "setup, pytest and eval took $(( $(date +%s) - started )) s"
+now=$(date +%s)
+echo "took $(( now - started )) s: setup $(( setup_done - started )) s, index and pytest $(( pytest_done - setup_done )) s, eval gate $(( now - pytest_done )) s"
 if [[ ${#failed[@]} -eq 0 ]]; then
   echo "gate: passed"
   exit 0

@@ -46,9 +46,21 @@ def answers(env, small_gold, tmp_path_factory):
     return path
 
 
+def _qa_here(env, *args):
+    """`qa` in this process (click's runner): the model and index the session already loaded are reused,
+    where a subprocess would load them again. The subprocess runs above and below keep the real command."""
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
 def test_scoring_an_answers_file_equals_running_the_project(env, small_gold, answers):
     external = json.loads(qa(env, "eval", "--gold", str(small_gold), "--answers", str(answers), "--json").stdout)
-    internal = json.loads(qa(env, "eval", "--gold", str(small_gold), "--json").stdout)
+    run = _qa_here(env, "eval", "--gold", str(small_gold), "--json")
+    assert run.exit_code == 0, run.output
+    internal = json.loads(run.stdout)
     assert _without_latency(external["metrics"]) == _without_latency(internal["metrics"])
     assert external["counts"]["all"] == 22
 
