@@ -47,7 +47,7 @@ def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model, emb
 @click.option("--lang", type=click.Choice(["uk", "en"]), help="Answer language (default: the question's).")
 @click.option("--articles", help="Restrict retrieval to articles, e.g. 2-13,16.")
 @click.option("--chapters", help="Restrict retrieval to chapters, e.g. II,III.")
-@click.option("--top-k", type=int, help="Retrieved chunks [QA_TOP_K].")
+@click.option("--top-k", type=click.IntRange(min=1), help="Retrieved chunks, at least 1 [QA_TOP_K].")
 @click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="[QA_ANSWERER]")
 @click.option("--llm-model", help="LangChain chat model for --answerer llm, e.g. ollama:llama3.1 [QA_LLM_MODEL].")
 @click.pass_context
@@ -197,25 +197,49 @@ def quiz(ctx, count, types, articles, chapters, lang, difficulty, seed, fmt, out
     """Generate a quiz keyed to articles, validated against the text, in a format learning platforms import."""
     from .index import open_index
     from .quiz_builder import QuizBuilder, QuizRequest
-    from .quiz_formats import export
+    from .quiz_formats import export, exported_count
     from .retrieval import parse_articles, parse_chapters
 
-    request = QuizRequest(count=count, types=tuple(t.strip() for t in types.split(",") if t.strip()),
-                          articles=parse_articles(articles), chapters=parse_chapters(chapters),
-                          lang=lang, difficulty=difficulty, seed=seed)
+    wanted = tuple(t.strip() for t in types.split(",") if t.strip())
+    if fmt == "aiken":
+        wanted = _aiken_types(wanted)
+    request = QuizRequest(count=count, types=wanted, articles=parse_articles(articles),
+                          chapters=parse_chapters(chapters), lang=lang, difficulty=difficulty, seed=seed)
     try:
         built = QuizBuilder(open_index(ctx.obj, _progress)).build(request)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--types") from exc
     text = export(built, fmt)
+    written = exported_count(built, fmt)
     if output:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    skipped = f", dropped {built.dropped}" if built.dropped else ""
-    click.echo(f"{len(built.items)} item(s){skipped}" + (f" → {output}" if output else ""), err=True)
-    if len(built.items) < count:
-        click.echo(f"only {len(built.items)} valid item(s) could be made for this scope", err=True)
+    skipped = f" (candidates dropped while validating: {_dropped_text(built.dropped)})" if built.dropped else ""
+    click.echo(f"{written} item(s) written{skipped}" + (f" → {output}" if output else ""), err=True)
+    if written < count:
+        click.echo(f"only {written} valid item(s) could be made for this scope", err=True)
+
+
+def _aiken_types(wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """Aiken holds single-answer items only: build just those, so `--count N` gives N items, and say
+    what was left out; asking for none of them is an error, not an empty file."""
+    from .quiz_formats import AIKEN_TYPES
+
+    left_out = [t for t in wanted if t in ("cloze", "matching")]
+    kept = tuple(t for t in wanted if t not in left_out)  # an unknown type stays, for the builder to name
+    if not any(t in AIKEN_TYPES for t in kept):
+        raise click.BadParameter(f"Aiken holds only single-answer items ({', '.join(AIKEN_TYPES)}); "
+                                 f"{','.join(wanted) or 'no type'} gives none. Use --format gift for cloze "
+                                 "and matching.", param_hint="--types")
+    if left_out:
+        click.echo(f"note: Aiken holds only {', '.join(AIKEN_TYPES)} items; leaving out {', '.join(left_out)}",
+                   err=True)
+    return kept
+
+
+def _dropped_text(dropped: dict[str, int]) -> str:
+    return "; ".join(f"{reason} ×{n}" for reason, n in sorted(dropped.items()))
 
 
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
@@ -252,7 +276,7 @@ def _parse_minimums(items: tuple[str, ...]) -> dict[str, float]:
 def evaluate(ctx, gold_paths, answers_path, minimums, as_json, save_answers, compare, out_dir, fit) -> None:
     """Score citation accuracy, retrieval and abstention on a gold set, per language and question type."""
     from .corpus import corpus_files, load_chunks, source_texts
-    from .evaluation import check_thresholds, failures, format_table, read_gold, read_jsonl, score
+    from .evaluation import check_thresholds, failures, format_table, match_answers, read_gold, read_jsonl, score
 
     settings: Settings = ctx.obj
     limits = _parse_minimums(minimums)
@@ -280,6 +304,8 @@ def evaluate(ctx, gold_paths, answers_path, minimums, as_json, save_answers, com
         return
     if answers_path:
         answers = read_jsonl(answers_path)
+        for warning in match_answers(gold, answers):
+            click.echo(f"warning: {answers_path}: {warning}", err=True)
     else:
         answers = run_gold(settings, gold, fit)
     if save_answers:

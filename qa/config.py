@@ -35,6 +35,13 @@ class Settings:
     rebuild_stale: bool = True  # rebuild a stale/corrupted index instead of failing
     serve_concurrency: int = 32  # questions `qa serve` answers at once; the rest wait in Gradio's queue
 
+    def __post_init__(self) -> None:
+        # Zero or negative counts would silently retrieve nothing and answer "not covered" (exit 0).
+        for name in ("top_k", "max_citations", "serve_concurrency"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"setting {name} must be a whole number of at least 1, not {value!r}")
+
     def with_overrides(self, **overrides: Any) -> "Settings":
         """Apply non-None overrides (CLI flags) on top of this object."""
         clean = {k: v for k, v in overrides.items() if v is not None}

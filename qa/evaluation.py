@@ -201,6 +201,35 @@ def bootstrap_ci(values: list[float], rounds: int = 1000, seed: int = 13) -> tup
     return (means[int(0.025 * rounds)], means[min(rounds - 1, int(0.975 * rounds))])
 
 
+def match_answers(gold: list[dict], answers: list[dict]) -> list[str]:
+    """Check that answers written elsewhere belong to this gold set, before they are scored.
+
+    Answers are matched to gold questions by `id`; an unmatched question is scored as an abstention.
+    When no id matches at all, every question would silently score top-1 0 and abstention 1.000, so
+    that is an error naming both sides' ids. Partial matches return warning lines.
+    """
+    from .errors import QAError
+
+    gold_ids = [str(g.get("id")) for g in gold]
+    answer_ids = [str(a["id"]) for a in answers if a.get("id") is not None]
+    matched = set(gold_ids) & set(answer_ids)
+    if not matched:
+        sample = ", ".join(repr(i) for i in answer_ids[:3]) or "none"
+        raise QAError(f"none of the {len(answers)} answers has the id of a gold question (answer ids: {sample}; "
+                      f"gold ids: {', '.join(repr(i) for i in gold_ids[:3])}, …); nothing to score")
+    warnings = []
+    missing = [i for i in gold_ids if i not in matched]
+    if missing:
+        warnings.append(f"{len(missing)} of {len(gold_ids)} gold questions have no answer and count as "
+                        f"abstentions: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+    extra = [i for i in answer_ids if i not in set(gold_ids)]
+    without_id = len(answers) - len(answer_ids)
+    if extra or without_id:
+        warnings.append(f"{len(extra) + without_id} answer(s) match no gold question and are ignored"
+                        + (f": {', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}" if extra else ""))
+    return warnings
+
+
 def score(gold: list[dict], answers: list[dict], chunks: list[Chunk], sources: dict[str, str] | None = None) -> Report:
     """Match answers to gold by id (missing answers count as abstentions) and aggregate.
 

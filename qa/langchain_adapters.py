@@ -10,10 +10,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .citations import label
+from .citations import label, title
 from .embedders import Embedder
 from .language import detect_language
-from .retrieval import Filters, HybridRetriever
+from .reference_router import Reference, find_references
+from .retrieval import Filters, Hit, HybridRetriever
 
 
 class ConventionEmbeddings(Embeddings):
@@ -30,7 +31,12 @@ class ConventionEmbeddings(Embeddings):
 
 
 class ConventionRetriever(BaseRetriever):
-    """Hybrid retrieval with reference routing; each Document carries the chunk's citation metadata."""
+    """Hybrid retrieval with reference routing; each Document carries the chunk's citation metadata.
+
+    `k` is the default number of documents; `invoke(query, k=1)` overrides it for one call, as LangChain's
+    standard retriever tests expect. Exactly `k` documents come back when the corpus has that many, even
+    when the question names more provisions (the router's own hits lead, in the order named).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -38,22 +44,41 @@ class ConventionRetriever(BaseRetriever):
     k: int = 5
     filters: Filters = Filters()
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None) -> list[Document]:
+        limit = self.k if k is None else k
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"k must be a positive whole number, not {limit!r}")
         lang = detect_language(query)
-        result = self.retriever.retrieve(query, lang, self.k, self.filters)
-        return [
-            Document(
-                page_content=hit.chunk.text,
-                metadata={
-                    "chunk_id": hit.chunk.chunk_id,
-                    "source": hit.chunk.source,
-                    "article": hit.chunk.article,
-                    "paragraph": hit.chunk.paragraph,
-                    "label": label(hit.chunk, lang),
-                    "title": hit.chunk.title_en if lang == "en" else hit.chunk.title_uk,
-                    "score": hit.score,
-                    "routed": hit.routed,
-                },
-            )
-            for hit in result.hits[: max(self.k, 1)]
-        ]
+        refs = find_references(query) if self.retriever.use_router else []
+        result = self.retriever.retrieve(query, lang, limit, self.filters, refs)
+        return [document(hit, lang, refs) for hit in result.hits[:limit]]
+
+
+def document(hit: Hit, lang: str, refs: list[Reference] = ()) -> Document:
+    """One retrieved chunk as a Document: what a chain needs to cite it (label, part, paragraph,
+    sub-paragraph when the question named one, chapter path, language, cross-references)."""
+    chunk = hit.chunk
+    sub = next((r.subparagraph for r in refs if r.subparagraph and r.article == chunk.article
+                and r.paragraph in (None, chunk.paragraph)), None)
+    return Document(
+        page_content=chunk.text,
+        metadata={
+            "chunk_id": chunk.chunk_id,
+            "source": chunk.source,
+            "kind": chunk.kind,
+            "part": chunk.part,
+            "article": chunk.article,
+            "paragraph": chunk.paragraph,
+            "subparagraph": sub,
+            "subparagraphs": [s.label for s in chunk.spans],
+            "label": label(chunk, lang, sub),
+            "title": title(chunk, lang),
+            "path": list(chunk.path),
+            "language": chunk.lang,  # of the text; labels and titles follow the query
+            "query_language": lang,
+            "refs": list(chunk.refs),
+            "score": hit.score,
+            "routed": hit.routed,
+        },
+    )

@@ -24,22 +24,56 @@ _MARKER = re.compile(r"\[(\d{1,2})\]")
 _QUOTE = re.compile(r"«([^«»]{8,})»")
 
 
+_PIP_HINT = re.compile(r"pip install (?:-U |--upgrade )?[\"'`]?([A-Za-z0-9_.\-\[\]]+)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def provider_package(model: str, exc: BaseException | None = None) -> str:
+    """The pip package a `provider:model` name needs: LangChain's own hint when it gives one, else the
+    integration package's usual name (`ollama` → `langchain-ollama`)."""
+    hint = _PIP_HINT.search(str(exc)) if exc is not None else None
+    if hint:
+        return hint.group(1)
+    provider = model.split(":", 1)[0] if ":" in model else ""
+    return f"langchain-{provider.replace('_', '-')}" if provider else "the provider's LangChain package"
+
+
+def make_chat_model(model: str):
+    """LangChain's `init_chat_model`, with every way it can fail turned into one ConfigError line."""
+    if not model:
+        raise ConfigError("the llm answerer needs --llm-model / QA_LLM_MODEL, e.g. 'ollama:llama3.1'")
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError as exc:
+        raise ConfigError("the llm answerer needs LangChain: pip install -e '.[llm]'") from exc
+    try:
+        return init_chat_model(model)
+    except (ImportError, AttributeError) as exc:
+        # ImportError names the package; for `ollama:` LangChain falls back to langchain-community,
+        # which no longer has ChatOllama, and fails with an AttributeError instead.
+        raise ConfigError(f"chat model {model!r} needs its provider package: "
+                          f"pip install {provider_package(model, exc)}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"chat model {model!r}: {_first_line(exc)} Write it as provider:model, "
+                          "e.g. ollama:llama3.1 or openai:gpt-4o") from exc
+    except Exception as exc:  # e.g. the provider's client refusing to start without an API key
+        raise ConfigError(f"chat model {model!r} could not be set up: {_first_line(exc)}") from exc
+
+
 class LLMAnswerer:
     name = "llm"
 
     def __init__(self, index: Index, settings: Settings, chat_model=None):
         self.index, self.settings = index, settings
-        self.chat_model = chat_model
+        # Built now, not at the first question: a missing provider package or an unknown model is a
+        # configuration error that must stop the command (exit 2) before any question is answered.
+        self.chat_model = chat_model if chat_model is not None else make_chat_model(settings.llm_model)
 
     def _model(self):
-        if self.chat_model is None:
-            if not self.settings.llm_model:
-                raise ConfigError("the llm answerer needs --llm-model / QA_LLM_MODEL, e.g. 'ollama:llama3.1'")
-            try:
-                from langchain.chat_models import init_chat_model
-            except ImportError as exc:
-                raise ConfigError("the llm answerer needs: pip install -e '.[llm]' plus the provider package") from exc
-            self.chat_model = init_chat_model(self.settings.llm_model)
         return self.chat_model
 
     def messages(self, retrieval: Retrieval, hits: list[Hit]) -> list[tuple[str, str]]:
@@ -54,7 +88,10 @@ class LLMAnswerer:
         hits = retrieval.hits[:CONTEXT_HITS]
         if not hits:
             return "", []
-        reply = self._model().invoke(self.messages(retrieval, hits))
+        try:
+            reply = self._model().invoke(self.messages(retrieval, hits))
+        except Exception as exc:  # a server that is down, a refused key: the user's setup, not a bug here
+            raise ConfigError(f"the chat model failed: {_first_line(exc)}") from exc
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         if NOT_IN_CORPUS in text:
             return "", []

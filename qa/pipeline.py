@@ -22,13 +22,13 @@ from .retrieval import Filters, HybridRetriever, Retrieval
 SEE_ALSO_COUNT = 3
 
 
-def _make_answerer(name: str, index: Index, settings: Settings):
+def _make_answerer(name: str, index: Index, settings: Settings, chat_model=None):
     if name == "extractive":
         return ExtractiveAnswerer(index, settings)
     if name == "llm":
         from .llm_answerer import LLMAnswerer
 
-        return LLMAnswerer(index, settings)
+        return LLMAnswerer(index, settings, chat_model)
     raise ConfigError(f"unknown answerer {name!r}; choose extractive or llm")
 
 
@@ -38,11 +38,13 @@ class Assistant:
     def __init__(self, settings: Settings, progress: Progress | None = None, index: Index | None = None,
                  retriever: HybridRetriever | None = None, chat_model=None):
         self.settings = settings
+        if settings.answerer == "llm" and chat_model is None:
+            from .llm_answerer import make_chat_model
+
+            chat_model = make_chat_model(settings.llm_model)  # a setup error stops before the index loads
         self.index = index or (open_index(settings, progress) if progress else open_index(settings))
         self.retriever = retriever or HybridRetriever(self.index, settings)
-        self.answerer = _make_answerer(settings.answerer, self.index, settings)
-        if chat_model is not None:
-            self.answerer.chat_model = chat_model
+        self.answerer = _make_answerer(settings.answerer, self.index, settings, chat_model)
 
     def ask(self, question: object, *, qid: str | None = None, filters: Filters = Filters(),
             context_article: str | None = None, lang: str | None = None) -> Answer:

@@ -47,7 +47,9 @@ def referenced_articles(chunks: list[Chunk]) -> list[str]:
     return list(seen)
 
 
-def provision_html(index: Index, chunk_id: str, lang: str) -> str:
+def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = True) -> str:
+    """The whole article (or part) around `chunk_id`; `highlight` marks that paragraph as the one cited,
+    which is only true when a citation opened it (not the table of contents or a cross-reference)."""
     row = index.row_of.get(chunk_id)
     if row is None:
         return f"<p>{html.escape(chunk_id)}: not in the index</p>"
@@ -66,7 +68,7 @@ def provision_html(index: Index, chunk_id: str, lang: str) -> str:
         parts.append(f'<p class="qa-sub">{html.escape(sub)}</p>')
     if path:
         parts.append(f'<p class="qa-path">{html.escape(path)}</p>')
-    parts.extend(_paragraph_html(c, c.chunk_id == chunk_id) for c in shown)
+    parts.extend(_paragraph_html(c, highlight and c.chunk_id == chunk_id) for c in shown)
     refs = referenced_articles(shown)
     if refs:
         word = "Refers to" if lang == "en" else "Посилається на"

@@ -22,7 +22,7 @@ from .quiz_validation import validate
 DIFFICULTIES = ("easy", "medium", "hard")
 _NUMBER_UNIT = re.compile(r"\b(\d{1,3})\s+(днів|дні|років|роки|рік|місяців|місяці)\b")
 _QUOTED = re.compile(r"“([^”]{3,80})”")
-_LEAD_NUMBER = re.compile(r"^\d+\.\s+(?:[a-z]\.\s+)?")
+_LEAD_NUMBER = re.compile(r"^(?:\d+\.\s+)?(?:[a-z]\.\s+)?(?:[ivx]+\.\s+)?")  # "1. a. ii. " list labels
 _DAYS = (30, 60, 90, 120, 180)
 _YEARS = (14, 16, 18, 21)
 # One fact changed, each swap reversing what the provision says.
@@ -38,6 +38,12 @@ _SWAPS = (
     ("без права на це", "з правом на це"),
     ("позбавлення волі", "громадські роботи"),
     ("Генеральному секретарю Ради Європи", "Голові Європейського суду з прав людини"),
+    # Chapter II, section 2 (procedure) has almost no figures: its facts are permissions, duties and limits.
+    ("Сторона може", "Сторона зобов’язана"),
+    ("Держава може", "Держава зобов’язана"),
+    ("зберігати конфіденційність факту", "оприлюднювати факт"),
+    ("в межах його існуючих технічних можливостей", "незалежно від його технічних можливостей"),
+    ("у реальному масштабі часу", "лише після завершення передачі"),
 )
 
 
@@ -84,7 +90,10 @@ class QuizBuilder:
         self.titles = {c.article: (c.title_uk, c.title_en) for c in self.articles}
         self.chapter_of = {c.article: _chapter(c) for c in self.articles}
         self._centroids = self._article_centroids()
-        self._terms = sorted({uk for _, uk in read_pairs(GLOSSARY_PATH) if len(uk.split()) >= 2}, key=len, reverse=True)
+        # Longest first, then alphabetical: a set's order follows the process's hash seed, and ties in
+        # length must not decide which blank a cloze item gets (same seed, same quiz, in any process).
+        self._terms = sorted({uk for _, uk in read_pairs(GLOSSARY_PATH) if len(uk.split()) >= 2},
+                             key=lambda term: (-len(term), term))
 
     def _article_centroids(self) -> dict[str, np.ndarray]:
         vectors = self.index.vectors.reconstruct_n(0, self.index.vectors.ntotal)
@@ -221,12 +230,14 @@ class QuizBuilder:
         seen_ids: set[str] = set()
         seen_text: set[tuple[str, str]] = set()
         order = list(request.types)
+        used: dict[str, int] = {}  # article -> items keyed to it so far
+        groups: list[set[str]] = []  # articles of the matching items chosen so far
         while len(items) < request.count and any(pools.values()):
             for kind in order:
                 if len(items) >= request.count:
                     break
                 while pools[kind]:
-                    item = pools[kind].pop()
+                    item = _take_spread(pools[kind], used, groups)
                     if item.id in seen_ids or (item.type, item.text + item.answer) in seen_text:
                         dropped["duplicate"] = dropped.get("duplicate", 0) + 1
                         continue
@@ -238,6 +249,11 @@ class QuizBuilder:
                     items.append(item)
                     seen_ids.add(item.id)
                     seen_text.add((item.type, item.text + item.answer))
+                    if item.type == "matching":
+                        groups.append(set(_matching_articles(item)))
+                    else:
+                        for key in _spread_keys(item):
+                            used[key] = used.get(key, 0) + 1
                     break
         return Quiz(items, request, dropped)
 
@@ -248,7 +264,7 @@ class QuizBuilder:
         if kind == "matching":
             articles = list(dict.fromkeys(c.article for c in chunks))
             size = max(2, min(request.matching_size + (2 if request.difficulty == "hard" else 0), len(articles)))
-            for _ in range(max(4, len(articles))):
+            for _ in range(4 * max(4, len(articles))):  # enough groups to choose ones that differ
                 rng.shuffle(articles)
                 group = sorted(articles[:size], key=int)
                 if len(group) >= 2:
@@ -264,3 +280,37 @@ class QuizBuilder:
                         pool.extend(self._tf(chunk, sentence, request, rng))
         rng.shuffle(pool)
         return pool
+
+
+def _matching_articles(item: QuizItem) -> list[str]:
+    return [left.split()[-1] for left, _ in item.pairs]
+
+
+def _spread_keys(item: QuizItem) -> tuple[str, ...]:
+    """What should not repeat: the article an item is keyed to (above all within one type: the same
+    answer to two which-article questions), and for true/false also its answer."""
+    keys = (item.article, f"{item.type}:{item.article}")
+    return (*keys, f"tf:{item.answer}") if item.type == "tf" else keys
+
+
+def _take_spread(pool: list[QuizItem], used: dict[str, int], groups: list[set[str]]) -> QuizItem:
+    """Pop the candidate that repeats least of what the quiz already holds: the article it is keyed to
+    (so one article is not the answer three times), a true/false answer given more often than the other,
+    or, for matching, the articles an earlier matching item already pairs. Ties go to the seed's
+    shuffled order (the end of the pool)."""
+
+    def repeats(item: QuizItem) -> int:
+        if item.type == "matching":
+            mine = set(_matching_articles(item))
+            return max((len(mine & g) for g in groups), default=0)
+        return sum(used.get(key, 0) for key in _spread_keys(item))
+
+    best = len(pool) - 1
+    best_repeats = repeats(pool[best])
+    for i in range(len(pool) - 2, -1, -1):
+        if best_repeats == 0:
+            break
+        r = repeats(pool[i])
+        if r < best_repeats:
+            best, best_repeats = i, r
+    return pool.pop(best)

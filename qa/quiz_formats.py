@@ -59,12 +59,17 @@ def to_aiken(items: list[QuizItem]) -> str:
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
+# Excel opens a CSV file without a byte-order mark in the local code page (Cyrillic becomes mojibake);
+# with one it reads UTF-8. LibreOffice, pandas (encoding="utf-8-sig") and Python's csv module cope.
+CSV_BOM = "\ufeff"
 CSV_COLUMNS = ("id", "type", "lang", "prompt", "text", "options", "answer", "pairs", "citation", "chunk_id",
                "quote", "article", "paragraph", "difficulty")
 
 
 def to_csv(items: list[QuizItem]) -> str:
+    """UTF-8 text that starts with a byte-order mark, so spreadsheets read the Ukrainian text."""
     out = io.StringIO()
+    out.write(CSV_BOM)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for i in items:
@@ -76,6 +81,33 @@ def to_csv(items: list[QuizItem]) -> str:
 
 def to_json(quiz_json: dict) -> str:
     return json.dumps(quiz_json, ensure_ascii=False, indent=2) + "\n"
+
+
+def file_name(request, fmt: str) -> str:
+    """A download name that says what was asked, so several quizzes do not all arrive as quiz-seed7.*:
+    quiz-en-art14-22-which-tf-n20-seed3.gift."""
+    scope = []
+    if request.articles:
+        spans: list[list[int]] = []
+        for n in sorted(int(a) for a in request.articles):
+            if spans and n == spans[-1][1] + 1:
+                spans[-1][1] = n
+            else:
+                spans.append([n, n])
+        scope.append("art" + "_".join(str(a) if a == b else f"{a}-{b}" for a, b in spans))
+    if request.chapters:
+        scope.append("ch" + "_".join(sorted(request.chapters)))
+    types = "-".join(request.types)
+    parts = ["quiz", request.lang, *scope, types, request.difficulty, f"n{request.count}", f"seed{request.seed}"]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "", "-".join(parts))[:120]
+    return f"{name}.{'txt' if fmt == 'aiken' else fmt}"
+
+
+def exported_count(quiz, fmt: str) -> int:
+    """How many of the quiz's items a file in `fmt` holds (Aiken leaves out cloze and matching)."""
+    if fmt == "aiken":
+        return sum(1 for i in quiz.items if i.type in AIKEN_TYPES)
+    return len(quiz.items)
 
 
 def export(quiz, fmt: str) -> str:
@@ -209,4 +241,4 @@ def read_aiken(text: str) -> list[dict]:
 
 
 def read_csv(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix(CSV_BOM))))

@@ -8,7 +8,6 @@ outside the machine (local fonts, no analytics, no share tunnel unless asked).
 from __future__ import annotations
 
 import html
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -32,7 +31,6 @@ from .provision_view import (  # noqa: E402
     referenced_articles,
     siblings,
     toc,
-    toc_markdown,
 )
 from .retrieval import Filters, parse_articles, parse_chapters  # noqa: E402
 
@@ -48,7 +46,7 @@ TEXTS = {
         "lang": "Мова інтерфейсу", "examples": "Приклади",
         "columns": ["Положення", "Назва", "Оцінка", "Цитовано"],
         "empty_provision": "Натисніть на цитату або виберіть статтю у змісті.",
-        "error": "Помилка",
+        "error": "Помилка", "toc": "Зміст: натисніть на статтю, щоб відкрити її",
     },
     "en": {
         "chat": "Conversation", "input": "Question", "placeholder": "Ask about the Convention on Cybercrime…",
@@ -59,7 +57,7 @@ TEXTS = {
         "lang": "Interface language", "examples": "Examples",
         "columns": ["Provision", "Title", "Score", "Cited"],
         "empty_provision": "Click a citation or pick an article from the table of contents.",
-        "error": "Error",
+        "error": "Error", "toc": "Contents: click an article to open it",
     },
 }
 EXAMPLES = [
@@ -74,7 +72,12 @@ CSS = """
 .qa-provision .qa-cited { border-left: 4px solid #e0b000; padding-left: 8px; }
 .qa-provision .qa-para { margin: 0.5em 0; white-space: normal; }
 .qa-provision .qa-path, .qa-provision .qa-sub { color: #666; font-size: 0.9em; margin: 0; }
+#qa-sources table { table-layout: fixed; width: 100%; }
+#qa-sources td, #qa-sources th { overflow-wrap: anywhere; }
 """
+# Provision | Title | Score | Cited: a long title wraps inside its share instead of pushing Score and Cited
+# off-screen.
+SOURCE_COLUMN_WIDTHS = ["26%", "50%", "12%", "12%"]
 
 
 @dataclass
@@ -99,6 +102,24 @@ def _safe(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _hint(lang: str) -> str:
+    """The provision panel before anything is opened, in the chosen interface language; with "auto"
+    (no language chosen yet) in both. Marked, so a language switch can replace it."""
+    if lang in ("uk", "en"):
+        text = _texts(lang)["empty_provision"]
+    else:
+        text = f'{TEXTS["uk"]["empty_provision"]} · {TEXTS["en"]["empty_provision"]}'
+    return f'<p class="qa-hint">{html.escape(text)}</p>'
+
+
+def _relabel_table(table, lang: str) -> dict:
+    """The sources table as it stands, with its column names in `lang` (never one language's label over
+    the other's column names)."""
+    rows = table.values.tolist() if hasattr(table, "values") else list((table or {}).get("data") or [])
+    rows = [r for r in rows if any(str(cell).strip() for cell in r)]
+    return {"data": rows, "headers": _texts(lang)["columns"]}
+
+
 def _sources_table(answer: Answer) -> dict:
     """Retrieved chunks with label, title, score and whether the answer cites them, in the answer's language."""
     cited = {c.chunk_id for c in answer.citations}
@@ -116,14 +137,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def copy_text(citation: dict) -> str:
         return f"{citation['label']} ({citation.get('title', '')}): «{citation['quote']}»"
 
-    def open_chunk(chunk_id: str | None, lang: str):
-        t = _texts(lang)
+    toc_ids = [chunk_id for _, chunk_id in toc_choices]
+
+    def open_chunk(chunk_id: str | None, lang: str, cited: bool = True):
+        """The article around `chunk_id`; only a citation (cited=True) highlights a paragraph."""
         if not chunk_id or chunk_id not in index.row_of:
-            return f"<p>{html.escape(t['empty_provision'])}</p>", gr.update(choices=[], value=None)
+            return _hint(lang), gr.update(choices=[], value=None)
         chunk = index.chunks[index.row_of[chunk_id]]
         refs = referenced_articles(siblings(index, chunk))
         choices = [(provision_label(a, None, None, lang), a) for a in refs]
-        return provision_html(index, chunk_id, lang), gr.update(choices=choices, value=None)
+        return provision_html(index, chunk_id, lang, highlight=cited), gr.update(choices=choices, value=None)
 
     def relabel(lang: str):
         t = _texts(lang)
@@ -176,15 +199,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if not article:
             return gr.skip(), gr.skip()
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
-        return open_chunk(first_chunk_of_article(index, article), lang)
+        return open_chunk(first_chunk_of_article(index, article), lang, cited=False)
 
-    def on_toc(chunk_id: str | None, lang_choice: str):
-        return open_chunk(chunk_id, lang_choice if lang_choice in ("uk", "en") else "uk")
+    def on_toc(chunk_id: str | None, conv: Conversation, lang_choice: str):
+        """Open from the dropdown, then clear it, so the same article (Article 1 too) can be picked again."""
+        if not chunk_id:
+            return gr.skip(), gr.skip(), gr.skip()
+        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
+        return (*open_chunk(chunk_id, lang, cited=False), gr.update(value=None))
+
+    def on_toc_list(row: int, conv: Conversation, lang_choice: str):
+        lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
+        chunk_id = toc_ids[row] if isinstance(row, int) and 0 <= row < len(toc_ids) else None
+        return open_chunk(chunk_id, lang, cited=False)
+
+    def on_lang(lang_choice: str, table, shown: str):
+        lang = lang_choice if lang_choice in ("uk", "en") else "uk"
+        labels = list(relabel(lang))
+        labels[5] = gr.update(label=_texts(lang)["sources"], value=_relabel_table(table, lang))
+        hint = _hint(lang_choice) if 'class="qa-hint"' in (shown or "") else gr.skip()
+        return (*labels, hint, gr.update(label=_texts(lang)["toc"]))
 
     def new_conversation(lang_choice: str):
         lang = lang_choice if lang_choice in ("uk", "en") else "uk"
-        return ([], "", Conversation(), gr.update(choices=[], value=None, visible=False), [],
-                "", f"<p>{html.escape(_texts(lang)['empty_provision'])}</p>", gr.update(choices=[], value=None))
+        return ([], "", Conversation(), gr.update(choices=[], value=None, visible=False),
+                {"data": [], "headers": _texts(lang)["columns"]}, "", _hint(lang_choice),
+                gr.update(choices=[], value=None))
 
     def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
         """Answer a question; returns the same JSON contract as `qa ask --json`."""
@@ -210,7 +250,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 copy_box = gr.Textbox(label=t["copy"], interactive=False, buttons=["copy"], elem_id="qa-copy",
                                       lines=2)
                 sources = gr.Dataframe(headers=t["columns"], label=t["sources"], interactive=False,
-                                       elem_id="qa-sources", wrap=True)
+                                       elem_id="qa-sources", wrap=True, column_widths=SOURCE_COLUMN_WIDTHS)
                 with gr.Row():
                     ui_lang = gr.Radio(choices=[("auto", "auto"), ("українська", "uk"), ("English", "en")],
                                        value="auto", label=t["lang"] + " / Interface language", elem_id="qa-lang")
@@ -218,14 +258,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Фільтри · Filters", open=False):
                     article_filter = gr.Textbox(label=t["filter_articles"] + " / Only articles", elem_id="qa-filter")
                     chapter_filter = gr.CheckboxGroup(choices=chapters, label=t["filter_chapters"] + " / Only chapters")
-                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question], label=t["examples"] + " · Examples")
+                examples = gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question],
+                                       label=t["examples"] + " · Examples", elem_id="qa-examples")
             with gr.Column(scale=2):
-                panel = gr.HTML(f"<p>{html.escape(t['empty_provision'])}</p>", elem_id="qa-provision",
-                                label=t["provision"])
+                panel = gr.HTML(_hint("auto"), elem_id="qa-provision", label=t["provision"])
                 related = gr.Radio(choices=[], label=t["related"], elem_id="qa-related")
-                with gr.Accordion(t["browse"] + " · Table of contents", open=False):
-                    open_article = gr.Dropdown(choices=toc_choices, label=t["open"], elem_id="qa-toc")
-                    gr.Markdown(toc_markdown(index))
+                with gr.Accordion(t["browse"] + " · Table of contents", open=False, elem_id="qa-toc-box"):
+                    open_article = gr.Dropdown(choices=toc_choices, value=None, label=t["open"], elem_id="qa-toc")
+                    toc_list = gr.Dataset(components=["textbox"], samples=[[entry] for entry, _ in toc_choices],
+                                          type="index", layout="table", samples_per_page=len(toc_choices) or 1,
+                                          label=t["toc"], elem_id="qa-toc-list")
 
         with gr.Tab("Квіз · Quiz", elem_id="qa-tab-quiz"):
             quiz_tab(index, chapters)
@@ -237,8 +279,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         question.submit(respond, inputs, outputs, api_visibility="private")
         chips.select(on_chip, [chips, conv, ui_lang], [panel, related, copy_box], api_visibility="private")
         related.select(on_related, [related, conv, ui_lang], [panel, related], api_visibility="private")
-        open_article.change(on_toc, [open_article, ui_lang], [panel, related], api_visibility="private")
-        ui_lang.change(lambda lang: relabel(lang if lang in ("uk", "en") else "uk"), [ui_lang], relabel_outputs,
+        open_article.input(on_toc, [open_article, conv, ui_lang], [panel, related, open_article],
+                           api_visibility="private")
+        toc_list.click(on_toc_list, [toc_list, conv, ui_lang], [panel, related], api_visibility="private")
+        # an example is a question to ask, not only text to put in the box
+        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
+        ui_lang.change(on_lang, [ui_lang, sources, panel], [*relabel_outputs, panel, toc_list],
                        api_visibility="private")
         new.click(new_conversation, [ui_lang], [chatbot, question, conv, chips, sources, copy_box, panel, related],
                   api_visibility="private")
@@ -246,66 +292,101 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
-def quiz_preview(quiz) -> str:
-    """Markdown preview for trainers: stem, options with the key marked, citation and quote (all escaped)."""
+QUIZ_TEXTS = {
+    "uk": {"key": "Ключ", "dropped": "Під час перевірки відкинуто кандидатів: {n} ({reasons}); у квізі лише перевірені питання.",
+           "aiken": "Файл Aiken містить лише питання з одним варіантом відповіді: {n} з {total}.",
+           "short": "Для цього обсягу вдалося створити лише {n} перевірених питань із {count}."},
+    "en": {"key": "Key", "dropped": "Candidates dropped while validating: {n} ({reasons}); the quiz holds only checked items.",
+           "aiken": "The Aiken file holds single-answer items only: {n} of {total}.",
+           "short": "Only {n} checked item(s) of {count} could be made for this scope."},
+}
+
+
+def quiz_preview(quiz, show_key: bool = False) -> str:
+    """Markdown preview for trainers (all escaped). The key (✓, cloze answers, citations with their
+    quotes) shows only when asked for: a preview on a projector must not give the answers away."""
+    from .quiz_formats import exported_count
+
+    words = QUIZ_TEXTS["en" if quiz.request.lang == "en" else "uk"]
     blocks = []
     for n, item in enumerate(quiz.items, start=1):
         lines = [f"**{n}. [{item.type}]** {_safe(item.prompt)}"]
         if item.text:
             lines.append(f"> {_safe(item.text)}")
         for option in item.options:
-            lines.append(f"- {'✓' if option == item.answer else '·'} {_safe(option)}")
-        for left, right in item.pairs:
-            lines.append(f"- {_safe(left)} → {_safe(right)}")
-        if item.type == "cloze":
+            mark = ("✓" if option == item.answer else "·") if show_key else "○"
+            lines.append(f"- {mark} {_safe(option)}")
+        if item.type == "matching" and show_key:
+            lines.extend(f"- {_safe(left)} → {_safe(right)}" for left, right in item.pairs)
+        elif item.type == "matching":  # articles, then their titles in another order, to be matched
+            lines.extend(f"- {_safe(left)}" for left, _ in item.pairs)
+            lines.extend(f"- {letter}. {_safe(right)}" for letter, right in zip("ABCDEFGH", sorted(r for _, r in item.pairs)))
+        if show_key and item.type == "cloze":
             lines.append(f"- ✓ {_safe(item.answer)}")
-        lines.append(f"\n{_safe(item.citation)}: «{_safe(item.quote)}»" if item.type != "matching" else "")
+        if show_key and item.type != "matching":
+            lines.append(f"\n{words['key']}: {_safe(item.citation)}: «{_safe(item.quote)}»")
         blocks.append("\n".join(lines))
-    dropped = f"\n\n_dropped while validating: {_safe(json.dumps(quiz.dropped, ensure_ascii=False))}_" if quiz.dropped else ""
-    return "\n\n".join(blocks) + dropped
+    notes = []
+    if len(quiz.items) < quiz.request.count:
+        notes.append(words["short"].format(n=len(quiz.items), count=quiz.request.count))
+    aiken = exported_count(quiz, "aiken")
+    if aiken < len(quiz.items):
+        notes.append(words["aiken"].format(n=aiken, total=len(quiz.items)))
+    if quiz.dropped:
+        reasons = "; ".join(f"{reason} ×{k}" for reason, k in sorted(quiz.dropped.items()))
+        notes.append(words["dropped"].format(n=sum(quiz.dropped.values()), reasons=_safe(reasons)))
+    return "\n\n".join(blocks + [f"_{note}_" for note in notes])
 
 
 def quiz_tab(index, chapters: list[str]) -> None:
-    """Controls, a preview and the four exports as downloads."""
+    """Controls, a preview (answer key behind a toggle) and the four exports as downloads."""
     import tempfile
     from pathlib import Path
 
     from .quiz_builder import QuizBuilder, QuizRequest
-    from .quiz_formats import FORMATS, export
+    from .quiz_formats import FORMATS, export, file_name
     from .quiz_items import TYPES
 
     builder = QuizBuilder(index)
     with gr.Row():
         count = gr.Slider(1, 100, value=10, step=1, label="Кількість · Count", elem_id="quiz-count")
         types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Типи · Types", elem_id="quiz-types")
-        lang = gr.Radio([("українська", "uk"), ("English", "en")], value="uk", label="Мова · Language")
+        lang = gr.Radio([("українська", "uk"), ("English", "en")], value="uk", label="Мова · Language",
+                        elem_id="quiz-lang")
     with gr.Row():
         articles = gr.Textbox(label="Статті · Articles (2-13)", elem_id="quiz-articles")
         chapter_box = gr.CheckboxGroup(chapters, label="Розділи · Chapters")
         difficulty = gr.Radio(["easy", "medium", "hard"], value="medium", label="Складність · Difficulty")
         seed = gr.Number(value=7, precision=0, label="Seed")
-    generate = gr.Button("Створити квіз · Generate", variant="primary", elem_id="quiz-generate")
+    with gr.Row():
+        generate = gr.Button("Створити квіз · Generate", variant="primary", elem_id="quiz-generate")
+        show_key = gr.Checkbox(value=False, label="Показати відповіді · Show answer key", elem_id="quiz-key")
+    built = gr.State(None)
     preview = gr.Markdown(elem_id="quiz-preview")
     files = gr.File(label="Експорт · Downloads (GIFT, Aiken, CSV, JSON)", file_count="multiple", elem_id="quiz-files")
 
-    def make(count, types, articles, chapter_box, lang, difficulty, seed):
+    def make(count, types, articles, chapter_box, lang, difficulty, seed, key):
         try:
             request = QuizRequest(count=int(count), types=tuple(types or ()), articles=parse_articles(articles),
                                   chapters=parse_chapters(chapter_box), lang=lang, difficulty=difficulty,
                                   seed=int(seed or 0))
             quiz = builder.build(request)
         except (QAError, ValueError) as exc:
-            return _safe(f"Error: {exc}"), None
+            return _safe(f"{_texts(lang)['error']}: {exc}"), None, None
         folder = Path(tempfile.mkdtemp(prefix="quiz-"))
         paths = []
         for fmt in FORMATS:
-            path = folder / f"quiz-seed{request.seed}.{ 'txt' if fmt == 'aiken' else fmt}"
+            path = folder / file_name(request, fmt)
             path.write_text(export(quiz, fmt), encoding="utf-8")
             paths.append(str(path))
-        return quiz_preview(quiz), paths
+        return quiz_preview(quiz, bool(key)), paths, quiz
 
-    generate.click(make, [count, types, articles, chapter_box, lang, difficulty, seed], [preview, files],
-                   api_visibility="private")
+    def toggle(quiz, key):
+        return quiz_preview(quiz, bool(key)) if quiz is not None else gr.skip()
+
+    generate.click(make, [count, types, articles, chapter_box, lang, difficulty, seed, show_key],
+                   [preview, files, built], api_visibility="private")
+    show_key.change(toggle, [built, show_key], [preview], api_visibility="private")
 
 
 def _slow_idle_polling(app: gr.Blocks) -> None:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv (if needed) and installs the project with the extras given (default: ui).
+# Creates .venv (if needed) and installs the project with the extras given (default: ui), at the exact
+# versions in constraints.txt (regenerate with scripts/lock.sh), so next month's releases cannot break it.
 # torch comes first, pinned to the CPU build that lies on this machine's disk;
 # a plain `torch` requirement would pull a multi-GB CUDA build.
 set -euo pipefail
@@ -8,8 +9,8 @@ extras="${1:-ui}"
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [[ "$extras" == *test* || "$extras" == *st* ]]; then
-  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  .venv/bin/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
 fi
-.venv/bin/python -m pip install --quiet -e ".[$extras]"
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extras]"
 # The CPU-tuned query encoder: compiled here when this CPU benefits, else the bundled engine (says why).
 .venv/bin/qa engine

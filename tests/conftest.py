@@ -55,9 +55,27 @@ b. “комп’ютерні дані” означає будь-яке пре�
 """
 
 
+def _seed_index(index_dir: Path) -> None:
+    """Copy the live build named by $QA_TEST_INDEX_SEED/CURRENT (scripts/test.sh points it at index/,
+    which the eval gate needs anyway) so the suite does not build the same index a second time. The
+    copy is checked like any index: a stale or corrupted one is rebuilt, so the seed cannot change
+    what the tests see."""
+    import shutil
+
+    seed = os.environ.get("QA_TEST_INDEX_SEED")
+    if not seed or not (Path(seed) / "CURRENT").is_file():
+        return
+    build = (Path(seed) / "CURRENT").read_text(encoding="utf-8").strip()
+    if build and (Path(seed) / build).is_dir():
+        shutil.copytree(Path(seed) / build, index_dir / build)
+        (index_dir / "CURRENT").write_text(build, encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
-    return load_settings(environ={}, index_dir=tmp_path_factory.mktemp("real-index"), corpus_dir=CORPUS_DIR)
+    index_dir = tmp_path_factory.mktemp("real-index")
+    _seed_index(index_dir)
+    return load_settings(environ={}, index_dir=index_dir, corpus_dir=CORPUS_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +88,25 @@ def assistant(real_settings):
 @pytest.fixture(scope="session")
 def real_index(assistant):
     return assistant.index
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(assistant):
+    """One live Gradio server over the shared index for the whole run (API, browser and route tests)."""
+    from qa.web_app import serve
+
+    port = free_port()
+    app = serve(assistant, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
 
 
 @pytest.fixture()

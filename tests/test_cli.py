@@ -76,3 +76,54 @@ def test_index_info(env):
     out = qa(env, "index", "info", "--json")
     data = json.loads(out.stdout)
     assert data["state"] == "ok" and data["manifest"]["chunk_count"] == 166
+
+
+@pytest.mark.parametrize("args,extra_env,message", [
+    (["--top-k", "0"], {}, "'--top-k': 0 is not in the range x>=1"),
+    (["--top-k", "-1"], {}, "'--top-k': -1 is not in the range x>=1"),
+    ([], {"QA_TOP_K": "0"}, "top_k must be a whole number of at least 1"),
+])
+def test_top_k_below_one_is_an_error_not_an_empty_answer(env, args, extra_env, message):
+    """It used to retrieve nothing and answer "not covered" with exit 0."""
+    out = qa(dict(env, **extra_env), "ask", *args, "Що таке незаконний доступ?")
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+def _missing(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is None
+
+
+@pytest.mark.parametrize("model,message", [
+    ("", "the llm answerer needs --llm-model / QA_LLM_MODEL"),
+    pytest.param("ollama:llama3.1", "pip install langchain-ollama", marks=pytest.mark.skipif(
+        not _missing("langchain_ollama"), reason="langchain-ollama is installed here")),
+    pytest.param("openai:gpt-4o", "pip install langchain-openai", marks=pytest.mark.skipif(
+        not _missing("langchain_openai"), reason="langchain-openai is installed here")),
+    ("llama3.1", "Write it as provider:model"),
+])
+def test_llm_setup_errors_are_one_line_and_exit_2(env, model, message):
+    """The README's own `--llm-model ollama:llama3.1` printed a 51-line traceback; no model exited 0.
+    A question that would be declined before reaching the model must fail the same way."""
+    questions = ("Що таке незаконний доступ?", "x y") if not model else ("Що таке незаконний доступ?",)
+    for question in questions:
+        out = qa(env, "ask", "--answerer", "llm", "--llm-model", model, question)
+        assert out.returncode == 2, out.stderr
+        assert message in out.stderr and "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_aiken_export_holds_what_it_says(env, tmp_path):
+    from qa.quiz_formats import read_aiken
+
+    out = qa(env, "quiz", "--types", "matching", "--format", "aiken", "-o", str(tmp_path / "m.txt"))
+    assert out.returncode == 2 and "Aiken holds only single-answer items" in out.stderr
+    assert not (tmp_path / "m.txt").exists()
+    # the README's example: --count 3 gave 2 items while saying 3
+    out = qa(env, "quiz", "--count", "3", "--types", "which,cloze,tf", "--articles", "14-22", "--lang", "uk",
+             "--seed", "3", "--format", "aiken")
+    assert out.returncode == 0, out.stderr
+    assert len(read_aiken(out.stdout)) == 3
+    assert "3 item(s) written" in out.stderr and "leaving out cloze" in out.stderr

@@ -19,3 +19,11 @@ def test_bad_values_are_config_errors():
         load_settings(environ={"QA_TOP_K": "many"})
     with pytest.raises(ConfigError, match="unknown setting"):
         load_settings(environ={}, colour="blue")
+
+
+def test_counts_below_one_are_rejected():
+    for name in ("QA_TOP_K", "QA_MAX_CITATIONS", "QA_SERVE_CONCURRENCY"):
+        for value in ("0", "-1"):
+            with pytest.raises(ConfigError, match="at least 1"):
+                load_settings(environ={name: value})
+    assert load_settings(environ={"QA_TOP_K": "1"}).top_k == 1

@@ -39,3 +39,30 @@ def test_prompt_carries_numbered_provisions(real_settings, real_index):
     system, human = assistant.answerer.messages(retrieval, retrieval.hits[:2])
     assert system[0] == "system" and "[1] Article 2 (Illegal access):" in system[1] and "[2]" in system[1]
     assert human == ("human", "What is illegal access?")
+
+
+def test_a_chat_model_that_fails_is_one_config_error(real_settings, real_index):
+    """A model server that is down (or a refused key) is the user's setup: one line, exit 2, no traceback."""
+    import pytest
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from qa.errors import ConfigError
+
+    class Down(FakeListChatModel):
+        def invoke(self, *args, **kwargs):
+            raise ConnectionError("[Errno 111] Connection refused\nmore detail")
+
+    assistant = _assistant(real_settings, real_index, ["unused"])
+    assistant.answerer.chat_model = Down(responses=["unused"])
+    with pytest.raises(ConfigError, match=r"^the chat model failed: \[Errno 111\] Connection refused$"):
+        assistant.ask("Що таке незаконний доступ?")
+
+
+def test_provider_package_names():
+    from qa.llm_answerer import provider_package
+
+    assert provider_package("ollama:llama3.1", AttributeError("no attribute ChatOllama")) == "langchain-ollama"
+    hint = ImportError("Initializing ChatOpenAI requires the langchain-openai package. Please install it with "
+                       "`pip install langchain-openai`")
+    assert provider_package("openai:gpt-4o", hint) == "langchain-openai"
+    assert provider_package("google_genai:gemini", None) == "langchain-google-genai"

@@ -162,3 +162,72 @@ def test_gift_characters_in_provision_text_round_trip(tmp_path):
         assert _ws(item.quote) in p["feedback"]
         if item.type == "cloze":
             assert p["answer"] == item.answer
+
+
+def _quiz_cli(env: dict, hash_seed: str, *args: str) -> str:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "quiz", *args], env=dict(env, PYTHONHASHSEED=hash_seed),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_same_seed_same_quiz_in_processes_with_different_hash_seeds(real_settings, real_index):
+    """Set order follows PYTHONHASHSEED; nothing a quiz holds may depend on it (JSON and GIFT from two
+    commands must hold the same items)."""
+    import os
+
+    env = dict(os.environ, QA_INDEX_DIR=str(real_settings.index_dir), QA_CORPUS_DIR=str(real_settings.corpus_dir))
+    args = ("--count", "40", "--seed", "5", "--lang", "uk")
+    first = _quiz_cli(env, "1", *args, "--format", "json")
+    assert _quiz_cli(env, "2", *args, "--format", "json") == first
+    gift = read_gift(_quiz_cli(env, "3", *args, "--format", "gift"))
+    assert [g["title"] for g in gift] == [i["id"] for i in json.loads(first)["items"]]
+    # and the same items as this process builds, whatever its own hash seed
+    here = QuizBuilder(real_index).build(QuizRequest(count=40, seed=5, lang="uk"))
+    assert [i.to_json() for i in here.items] == json.loads(first)["items"]
+
+
+def test_items_spread_over_types_articles_and_answers(builder):
+    """Articles 14–22 in English once gave no true/false item, three matching items that shared three
+    of four articles, and Article 14 as the answer three times."""
+    from collections import Counter
+
+    scope = frozenset(str(n) for n in range(14, 23))
+    for seed in (7, 1, 2, 3, 4):
+        quiz = builder.build(QuizRequest(count=20, seed=seed, lang="en", articles=scope))
+        assert len(quiz.items) == 20
+        assert Counter(i.type for i in quiz.items) == {"which": 5, "cloze": 5, "tf": 5, "matching": 5}, seed
+        keyed = Counter(i.article for i in quiz.items if i.type != "matching")
+        assert max(keyed.values()) <= 3, (seed, keyed)  # 15 items over 9 articles; true/false exists for 5
+        which = Counter(i.article for i in quiz.items if i.type == "which")
+        assert max(which.values()) == 1, (seed, which)
+        groups = [{a for a, _ in i.pairs} for i in quiz.items if i.type == "matching"]
+        assert all(len(a & b) <= 2 for n, a in enumerate(groups) for b in groups[n + 1:]), (seed, groups)
+        tf = Counter(i.answer for i in quiz.items if i.type == "tf")
+        assert set(tf) == {"True", "False"}, (seed, tf)
+
+
+def test_csv_opens_in_spreadsheets_as_utf8(builder):
+    """Excel reads a CSV without a byte-order mark in the local code page: Cyrillic becomes mojibake."""
+    from qa.quiz_formats import CSV_BOM
+
+    quiz = builder.build(QuizRequest(count=5, seed=1, lang="uk"))
+    data = export(quiz, "csv").encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").startswith("id,type,lang,")  # what spreadsheets see
+    assert "Яка стаття" in data.decode("utf-8-sig") or "Заповніть" in data.decode("utf-8-sig")
+    assert [r["id"] for r in read_csv(data.decode("utf-8"))] == [i.id for i in quiz.items]
+    assert CSV_BOM == "\ufeff"
+
+
+def test_download_names_say_what_was_asked():
+    from qa.quiz_formats import file_name
+
+    request = QuizRequest(count=20, seed=3, lang="en", types=("which", "tf"),
+                          articles=frozenset(str(n) for n in [*range(14, 23), 29]))
+    assert file_name(request, "aiken") == "quiz-en-art14-22_29-which-tf-medium-n20-seed3.txt"
+    assert file_name(QuizRequest(seed=7, chapters=frozenset({"II"})), "gift").startswith("quiz-uk-chII-")
+    assert file_name(QuizRequest(seed=7), "csv") != file_name(QuizRequest(seed=7, lang="en"), "csv")

@@ -1,3 +1,5 @@
+import pytest
+
 from qa.langchain_adapters import ConventionRetriever
 from qa.retrieval import HybridRetriever
 
@@ -36,3 +38,21 @@ def test_langchain_retriever(real_index, real_settings):
     assert len(docs) == 3
     assert docs[0].metadata["article"] == "2" and docs[0].metadata["label"] == "Article 2"
     assert "без права на це" in docs[0].page_content
+
+
+def test_langchain_retriever_honours_k_per_call_and_carries_citation_metadata(real_index, real_settings):
+    """`invoke(q, k=1)` returned 5 documents; metadata lacked part, sub-paragraph, path, language and refs."""
+    retriever = ConventionRetriever(retriever=HybridRetriever(real_index, real_settings))
+    assert len(retriever.invoke("What is illegal access?", k=1)) == 1
+    assert len(retriever.invoke("What is illegal access?")) == 5
+    # a question naming more provisions than k still gets k documents, the named ones first
+    docs = retriever.invoke("Compare Article 16, Article 17 and Article 29", k=2)
+    assert [d.metadata["article"] for d in docs] == ["16", "16"]
+    (doc,) = retriever.invoke("What does Article 6(1)(a) say?", k=1)
+    meta = doc.metadata
+    assert meta["chunk_id"] == "convention:art6:1" and meta["part"] == "6" and meta["subparagraph"] == "a"
+    assert meta["label"] == "Article 6(1)(a)" and "a" in meta["subparagraphs"]
+    assert meta["path"][0].startswith("Розділ II") and meta["language"] == "uk" and meta["query_language"] == "en"
+    assert isinstance(meta["refs"], list)
+    with pytest.raises(ValueError, match="positive"):
+        retriever.invoke("What is illegal access?", k=0)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -20,24 +21,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MALICIOUS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(assistant):
     from qa.web_app import serve
 
-    port = _free_port()
+    port = free_port()
     return serve(assistant, port=port, block=False), f"http://127.0.0.1:{port}/"
-
-
-@pytest.fixture(scope="module")
-def server(assistant):
-    app, url = _start(assistant)
-    yield url
-    app.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +76,12 @@ def test_api_matches_cli_json(server, real_settings):
     client = Client(server, verbose=False)
     questions = ["What does Article 16(2) say?", "Що таке незаконний доступ?", "What is the capital of France?"]
     env = dict(os.environ, QA_INDEX_DIR=str(real_settings.index_dir), QA_CORPUS_DIR=str(real_settings.corpus_dir))
-    for q in questions:
+    batch = "".join(json.dumps({"id": str(n), "question": q}, ensure_ascii=False) + "\n" for n, q in enumerate(questions))
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", "--file", "-"], env=env, input=batch,
+                         capture_output=True, text=True, check=True).stdout  # one process: one model load
+    for q, line in zip(questions, out.splitlines(), strict=True):
         api = client.predict(q, api_name="/ask")
-        cli = json.loads(subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", q], env=env,
-                                        capture_output=True, text=True, check=True).stdout)
+        cli = json.loads(line)
         assert _strip(api) == _strip(cli), q
         assert set(api) >= {"question", "language", "answer", "abstained", "citations", "retrieved", "timings_ms"}
     bad = client.predict("   ", api_name="/ask")
@@ -214,15 +204,74 @@ def test_script_in_question_and_corpus_is_inert(hostile_server, page):
     assert page.locator("#qa-provision script, #qa-provision img, #qa-chat img[src='x']").count() == 0
 
 
-def test_quiz_tab_previews_and_offers_downloads(server, page):
+def test_quiz_tab_hides_the_key_until_asked_and_names_downloads(server, page):
+    """A trainer previewing on a projector must not show the answers; downloads say what was asked."""
     page.goto(server)
     page.get_by_role("tab", name="Квіз · Quiz").click()
-    page.locator("#quiz-articles textarea").fill("2-13")
+    page.locator("#quiz-articles textarea").fill("14-22")
+    page.locator("#quiz-lang").get_by_text("English").click()
+    page.locator("#quiz-count input[type=number]").fill("20")
     page.locator("#quiz-generate").click()
-    page.locator("#quiz-preview", has_text="1. [").wait_for(timeout=30_000)
+    page.locator("#quiz-preview", has_text="20. [").wait_for(timeout=30_000)
+    preview = page.locator("#quiz-preview").inner_text()
+    assert "✓" not in preview and "→" not in preview and "Key:" not in preview
+    assert "dropped while validating: {" not in preview and "{" not in preview.split("20. [")[-1]
+    assert "[tf]" in preview and "[matching]" in preview
     links = page.locator("#quiz-files a")
     links.first.wait_for(timeout=10_000)
     names = sorted(links.nth(i).get_attribute("href").rsplit("/", 1)[-1] for i in range(links.count()))
     assert [n.rsplit(".", 1)[-1] for n in names] == ["csv", "gift", "json", "txt"], names
-    preview = page.locator("#quiz-preview").inner_text()
-    assert "ст. " in preview and "✓" in preview
+    assert all(n.startswith("quiz-en-art14-22-which-cloze-tf-matching-medium-n20-seed7.") for n in names), names
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-no-key.png"), full_page=True)
+    page.locator("#quiz-key").get_by_text("Show answer key").click()
+    page.locator("#quiz-preview", has_text="✓").wait_for(timeout=10_000)
+    keyed = page.locator("#quiz-preview").inner_text()
+    assert "Key: Article" in keyed and "→" in keyed
+
+
+def test_contents_open_any_article_without_a_cited_highlight(server, page):
+    """Contents entries open their article (Article 1 too, which the dropdown used to preselect), and an
+    article opened from the contents is not highlighted as if an answer had cited it."""
+    page.goto(server)
+    page.locator("#qa-toc-box").get_by_text("Table of contents").first.click()
+    page.locator("#qa-toc-list").get_by_text("ст. 16 –").first.click()
+    page.wait_for_function("document.querySelector('#qa-provision h3')?.innerText.startsWith('Стаття 16')")
+    assert page.locator("#qa-provision .qa-para").count() == 4
+    assert page.locator("#qa-provision mark, #qa-provision .qa-cited").count() == 0
+    page.locator("#qa-toc input").click()
+    page.get_by_role("option", name="ст. 1 –").first.click()
+    page.wait_for_function("document.querySelector('#qa-provision h3')?.innerText.startsWith('Стаття 1 ')")
+    assert page.locator("#qa-provision mark").count() == 0
+    related = page.locator("#qa-related label").first  # a cross-reference opens unhighlighted too
+    if related.count():
+        related.click()
+        page.wait_for_function("!document.querySelector('#qa-provision h3')?.innerText.startsWith('Стаття 1 ')")
+        assert page.locator("#qa-provision mark").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "contents.png"), full_page=True)
+
+
+def test_example_asks_and_labels_follow_the_language(server, page):
+    """Clicking an example asks it; switching the interface language relabels the sources table's
+    columns and the panel's hint too; Score and Cited stay on screen next to long titles."""
+    page.goto(server)
+    page.locator("#qa-examples").get_by_text("What does Article 29(7) say?").click()
+    page.locator("#qa-chips label", has_text="Article 29(7)").wait_for(timeout=30_000)
+    headers = page.locator("#qa-sources thead th")
+    assert "Cited" in page.locator("#qa-sources thead").inner_text()
+    box = page.locator("#qa-sources").bounding_box()
+    for i in range(headers.count()):
+        cell = headers.nth(i).bounding_box()
+        assert cell["x"] + cell["width"] <= box["x"] + box["width"] + 1, headers.nth(i).inner_text()
+    assert "Click a citation" in page.locator("#qa-provision").inner_text()  # "auto": the hint in both
+    page.locator("#qa-lang").get_by_text("українська").click()
+    page.locator("#qa-sources thead", has_text="Цитовано").wait_for(timeout=10_000)
+    assert "Cited" not in page.locator("#qa-sources thead").inner_text()
+    assert "Знайдені фрагменти" in page.locator("#qa-sources").inner_text()
+    page.wait_for_function("!document.querySelector('#qa-provision').innerText.includes('Click a citation')")
+    assert "Натисніть на цитату" in page.locator("#qa-provision").inner_text()
+    page.locator("#qa-lang").get_by_text("English").click()
+    page.wait_for_function("!document.querySelector('#qa-provision').innerText.includes('Натисніть')")
+    assert "Click a citation" in page.locator("#qa-provision").inner_text()
+    assert "Provision" in page.locator("#qa-sources thead").inner_text()
