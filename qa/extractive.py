@@ -22,6 +22,7 @@ from .prompts import load_templates
 from .retrieval import Hit, Retrieval
 
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[А-ЯІЇЄҐA-Z“«\"(])")
+_MARKER_ONLY = re.compile(r"^\s*(?:\d+|[a-z]|[ivx]+)\.\s*$")
 _ITEM = re.compile(r"^\s*(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]+\)|[ivx]+\.|–|-)\s")
 WHOLE_CHUNK_CHARS = 420
 RELATED_SCORE_RATIO = 0.85
@@ -43,6 +44,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         start = 0
         for m in _SENTENCE_END.finditer(line):
+            if _MARKER_ONLY.match(line[start : m.start()]):
+                continue  # "2. Якщо …": a paragraph number is not a sentence of its own
             if line[start : m.start()].strip():
                 spans.append((offset + start, offset + m.start()))
             start = m.end()

@@ -34,7 +34,7 @@ _ASKS_FOR_PART = {
     "closing": re.compile(r"вчинено|done\s+at|мов(?:ами|ою|и)|languages?|authentic|автентичн|примірник|copy|copies|"
                           r"архів|archives|засвідчен|certified|на\s+посвідчення|in\s+witness|підписали", re.IGNORECASE),
 }
-PREAMBLE_PENALTY = 0.25
+PREAMBLE_PENALTY = 0.5
 DEFINITION_BOOST = 0.3
 CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
 EVERYDAY_BOOST = 0.5  # … more so when the text itself never uses that word

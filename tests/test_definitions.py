@@ -1,3 +1,4 @@
+from qa.analysis import analyse
 from qa.definitions import asks_for_definition, defining_rows, find_definitions
 
 
@@ -10,14 +11,14 @@ def test_defined_terms_are_found_in_the_text(real_index):
 
 def test_most_specific_definition_wins(real_index):
     definitions = find_definitions(real_index.chunks)
-    rows = defining_rows("Що таке інформація про користувача послуг?", "uk", definitions)
+    rows = defining_rows(analyse("Що таке інформація про користувача послуг?"), definitions)
     assert [real_index.chunks[r].chunk_id for r in rows] == ["convention:art18:3"]
-    rows = defining_rows("What counts as traffic data?", "en", definitions)
+    rows = defining_rows(analyse("What counts as traffic data?"), definitions)
     assert [real_index.chunks[r].chunk_id for r in rows] == ["convention:art1"]
 
 
 def test_only_definitional_questions_are_boosted(real_index):
     definitions = find_definitions(real_index.chunks)
-    assert defining_rows("How long is traffic data preserved?", "en", definitions) == []
+    assert defining_rows(analyse("How long is traffic data preserved?"), definitions) == []
     assert asks_for_definition("Що означає термін «комп’ютерна система»?", "uk")
     assert not asks_for_definition("Коли Конвенція набуває чинності?", "uk")
