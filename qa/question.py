@@ -14,6 +14,9 @@ def validate_question(raw: object, max_chars: int) -> str:
     """The cleaned question text, or InvalidQuestion saying what is wrong with it."""
     if not isinstance(raw, str):
         raise InvalidQuestion("the question must be text")
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+        # a lone surrogate: what Python makes of bytes that are not UTF-8 (argv, a mis-decoded request)
+        raise InvalidQuestion("the question is not valid Unicode text (undecodable bytes); send plain UTF-8 text")
     if "\x00" in raw or "\ufffd" in raw:
         raise InvalidQuestion("the question contains binary data; send plain UTF-8 text")
     controls = [ch for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"]
@@ -27,3 +30,17 @@ def validate_question(raw: object, max_chars: int) -> str:
     if not _LETTER_OR_DIGIT.search(text):
         raise InvalidQuestion("the question has no words in it")
     return text
+
+
+PREVIEW_CHARS = 200
+
+
+def preview(raw: object, limit: int = PREVIEW_CHARS) -> str | None:
+    """What an error may echo of a rejected question: at most `limit` characters, always encodable.
+
+    Echoing a whole rejected 1 MB question made every error as large as the attack (and kept it in the
+    server's history); undecodable bytes would break the JSON the error travels in."""
+    if not isinstance(raw, str):
+        return None
+    cut = raw[:limit].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return cut + "…" if len(raw) > limit else cut

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .admission import Admission
 from .bm25 import BM25
 from .chunks import CONVENTION, PREAMBLE, Chunk
 from .config import Settings
@@ -28,6 +29,7 @@ from .lexicon import (
     uk_synonyms,
     uk_terms,
 )
+from .question import preview
 from .reference_router import Reference, find_references
 
 MODES = ("hybrid", "dense", "bm25")
@@ -58,23 +60,65 @@ class Filters:
         return not self.articles and not self.chapters
 
 
-def parse_articles(spec: str | None) -> frozenset[str]:
-    """'2-13,16' → {'2', …, '13', '16'}; anything else is a QAError naming the bad part."""
+ARTICLE_COUNT = 48  # Articles 1–48 of the Convention
+CHAPTERS = ("I", "II", "III", "IV")
+_ARTICLE_PART = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+FILTER_SPEC_CHARS = 500
+
+
+def _filter_text(spec: object, what: str) -> str:
+    """A filter value as text: a string (or nothing); anything else is a QAError, never an AttributeError."""
+    if spec is None:
+        return ""
+    if not isinstance(spec, str):
+        raise QAError(f"the {what} filter must be text like {'2-13,16' if what == 'articles' else 'II,III'}")
+    if len(spec) > FILTER_SPEC_CHARS:
+        raise QAError(f"the {what} filter is {len(spec)} characters long; the limit is {FILTER_SPEC_CHARS}")
+    return spec
+
+
+def _bounded(digits: str) -> int:
+    """The number, or just past the last article when it is longer than any article number could be."""
+    return int(digits) if len(digits) <= 4 else ARTICLE_COUNT + 1
+
+
+def parse_articles(spec: object) -> frozenset[str]:
+    """'2-13,16' → {'2', …, '13', '16'}; anything else is a QAError naming the bad part.
+
+    Bounds are checked against the 48 articles before a range is expanded, so "1-99999999999" costs
+    nothing; only ASCII digits count ("²" or "١" are refused, not converted)."""
     out: set[str] = set()
-    for part in (spec or "").replace(" ", "").split(","):
+    for part in _filter_text(spec, "articles").replace(" ", "").replace("–", "-").split(","):
         if not part:
             continue
-        low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()) or int(high or low) < int(low):
-            raise QAError(f"{part!r} is not an article number or a range like 2-13")
-        out.update(str(n) for n in range(int(low), int(high or low) + 1))
+        m = _ARTICLE_PART.fullmatch(part)
+        if not m:
+            raise QAError(f"articles filter: {preview(part, 40)!r} is not an article number or a range like 2-13")
+        low, high = _bounded(m.group(1)), _bounded(m.group(2) or m.group(1))
+        if high < low:
+            raise QAError(f"articles filter: {part!r} is a range that ends before it starts")
+        if low < 1 or high > ARTICLE_COUNT:
+            raise QAError(f"articles filter: {part!r} is outside the Convention's articles 1–{ARTICLE_COUNT}")
+        out.update(str(n) for n in range(low, high + 1))
     return frozenset(out)
 
 
-def parse_chapters(spec: str | list[str] | None) -> frozenset[str]:
-    """'II,III' or ['II', 'III'] → {'II', 'III'}."""
-    parts = spec.split(",") if isinstance(spec, str) else (spec or [])
-    return frozenset(p.strip().upper() for p in parts if p and p.strip())
+def parse_chapters(spec: object) -> frozenset[str]:
+    """'II,III' or ['II', 'III'] → {'II', 'III'}; a chapter the Convention does not have is a QAError."""
+    if isinstance(spec, (list, tuple)):
+        if not all(isinstance(p, str) for p in spec):
+            raise QAError("the chapters filter must be a list of chapter numerals like II")
+        spec = ",".join(spec)
+    out: set[str] = set()
+    for part in _filter_text(spec, "chapters").split(","):
+        name = part.strip().upper()
+        if not name:
+            continue
+        if name not in CHAPTERS:
+            raise QAError(f"chapters filter: {preview(part.strip(), 40)!r} is not a chapter of the Convention "
+                          f"({', '.join(CHAPTERS)})")
+        out.add(name)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -104,6 +148,7 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
         self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
+        self.admission = Admission()  # bounds the encoder work one question can cause
         self._preamble_rows = np.array([i for i, c in enumerate(index.chunks) if c.kind == PREAMBLE], dtype=np.int64)
 
     def retrieve(
@@ -173,7 +218,8 @@ class HybridRetriever:
         terms = query_terms(question, lang)
         coverage = lexical_coverage(question, lang, self.index.bm25)
         if self.mode in ("hybrid", "dense"):
-            q = self.index.embedder.embed_queries([question])
+            with self.admission.admit(question) as text:
+                q = self.index.embedder.embed_queries([text])
             scores, rows = self.index.vectors.search(q, min(n, DENSE_CANDIDATES))
             valid = rows[0] >= 0
             dense[rows[0][valid]] = scores[0][valid]
