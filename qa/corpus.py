@@ -43,7 +43,8 @@ def build_estimate(size_bytes: int) -> str:
     chunks = max(1, size_bytes // BYTES_PER_CHUNK)
     seconds = chunks * SECONDS_PER_CHUNK
     spent = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
-    return f"about {chunks:,} chunks, ~{spent} to embed".replace(",", " ")
+    count = f"{chunks:,}".replace(",", " ")
+    return f"about {count} chunks, ~{spent} to embed"
 
 
 def _read(path: Path) -> str:

@@ -8,13 +8,14 @@ import unicodedata
 from .errors import InvalidQuestion
 
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def validate_question(raw: object, max_chars: int) -> str:
     """The cleaned question text, or InvalidQuestion saying what is wrong with it."""
     if not isinstance(raw, str):
         raise InvalidQuestion("the question must be text")
-    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+    if _SURROGATE.search(raw):
         # a lone surrogate: what Python makes of bytes that are not UTF-8 (argv, a mis-decoded request)
         raise InvalidQuestion("the question is not valid Unicode text (undecodable bytes); send plain UTF-8 text")
     if "\x00" in raw or "\ufffd" in raw:
@@ -42,5 +43,5 @@ def preview(raw: object, limit: int = PREVIEW_CHARS) -> str | None:
     server's history); undecodable bytes would break the JSON the error travels in."""
     if not isinstance(raw, str):
         return None
-    cut = raw[:limit].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    cut = _SURROGATE.sub("\ufffd", raw[:limit])
     return cut + "…" if len(raw) > limit else cut

@@ -121,6 +121,18 @@ def _failure(exc: Exception) -> str:
     return "internal error; the server log has the details"
 
 
+def api_answer(assistant: Assistant, question: object, lang: object = "", articles: object = "",
+               chapters: object = "") -> dict:
+    """The `/ask` endpoint: the JSON contract, or {"question": preview, "error": one line} for any input."""
+    try:
+        if lang not in ("", None, "uk", "en"):
+            raise QAError("lang must be uk, en or empty (the question's language)")
+        answer = assistant.ask(question, filters=_filters(articles, chapters), lang=lang or None)
+    except Exception as exc:  # noqa: BLE001 - a structured error, never a traceback or exception text
+        return {"question": preview(question), "error": _failure(exc)}
+    return answer.to_json()
+
+
 def _sources_table(answer: Answer) -> dict:
     """Retrieved chunks with label, title, score and whether the answer cites them, in the answer's language."""
     cited = {c.chunk_id for c in answer.citations}
@@ -213,12 +225,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
         """Answer a question; returns the same JSON contract as `qa ask --json`."""
-        try:
-            answer = assistant.ask(question, filters=_filters(articles, chapters),
-                                   lang=lang if lang in ("uk", "en") else None)
-        except Exception as exc:  # noqa: BLE001 - a structured error, never a traceback or exception text
-            return {"question": preview(question), "error": _failure(exc)}
-        return answer.to_json()
+        return api_answer(assistant, question, lang, articles, chapters)
 
     t = _texts("uk")
     with gr.Blocks(title="Budapest Convention QA") as app:
