@@ -352,15 +352,21 @@ def _slow_idle_polling(app: gr.Blocks) -> None:
 
 # Routes Gradio mounts that this app never uses: uploads (unauthenticated files of any size into a temp
 # folder shared with other Gradio servers, served back), the public monitoring dashboard, media streams,
-# recordings, the proxy, run history and the "vibe" editor. Everything else stays (README: Routes).
+# recordings, the proxy, run history, custom components and the "vibe" editor. Everything else stays
+# (README: "Routes the server answers").
 UNUSED_ROUTES = re.compile(
     r"^(?:/gradio_api)?/(?:upload|upload_progress|monitoring|stream|process_recording|proxy=|run-history|runs|"
-    r"vibe-edit|undo-vibe-edit|vibe-code|dev/reload)(?:[/{=]|$)"
+    r"vibe-edit|undo-vibe-edit|vibe-code|vibe-starter-queries|custom_component|dev/reload)(?:[/{=]|$)"
 )
 
 
+MAX_BODY_BYTES = 256 * 1024  # a 2 000-character question is at most ~24 KB of JSON; uploads are closed
+
+
 class ClosedRoutes:
-    """ASGI middleware: the unused routes answer 404 before Gradio sees the request (so no upload is read)."""
+    """ASGI middleware in front of Gradio: the unused routes answer 404, and a request body declared larger
+    than MAX_BODY_BYTES answers 413, both before Gradio reads or parses anything (a 1 MB question cost
+    the server a JSON parse, a validation and an event before it was refused)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -370,11 +376,37 @@ class ClosedRoutes:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
-            await send({"type": "http.response.start", "status": 404,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": b"Not Found"})
+            await _plain(send, 404, b"Not Found")
             return
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                await _plain(send, 413, b'{"error": "request too large: a question is at most a few thousand characters"}',
+                             b"application/json")
+                return
+            receive = _bounded_receive(receive)  # a body sent without a length is cut off at the same size
         await self.app(scope, receive, send)
+
+
+def _bounded_receive(receive):
+    received = 0
+
+    async def bounded():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                return {"type": "http.disconnect"}  # Gradio stops reading, as if the client went away
+        return message
+
+    return bounded
+
+
+async def _plain(send, status: int, body: bytes, kind: bytes = b"text/plain; charset=utf-8") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
