@@ -387,7 +387,24 @@ def run_gold(settings: Settings, gold: list[dict]) -> list[dict]:
     return answers
 
 
+def _warnings_to_stderr() -> None:
+    """The package's warnings (a skipped corpus file, a long build ahead) as `warning: …` lines."""
+    import logging
+
+    class Line(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return f"{record.levelname.lower()}: {super().format(record)}"
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Line("%(message)s"))
+    logger = logging.getLogger("qa")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 def main() -> None:
+    _warnings_to_stderr()
     try:
         cli(standalone_mode=False)
     except click.exceptions.Exit as exc:

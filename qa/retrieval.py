@@ -212,14 +212,18 @@ class HybridRetriever:
         ]
 
     def _scores(self, question: str, lang: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """Dense and lexical scores; a long question does all of this work inside the heavy lane."""
+        with self.admission.admit(question) as capped:
+            return self._scores_admitted(question, capped, lang)
+
+    def _scores_admitted(self, question: str, capped: str, lang: str) -> tuple[np.ndarray, np.ndarray, float]:
         n = len(self.index.chunks)
         dense = np.zeros(n, dtype=np.float32)
         lexical = np.zeros(n, dtype=np.float32)
         terms = query_terms(question, lang)
         coverage = lexical_coverage(question, lang, self.index.bm25)
         if self.mode in ("hybrid", "dense"):
-            with self.admission.admit(question) as text:
-                q = self.index.embedder.embed_queries([text])
+            q = self.index.embedder.embed_queries([capped])
             scores, rows = self.index.vectors.search(q, min(n, DENSE_CANDIDATES))
             valid = rows[0] >= 0
             dense[rows[0][valid]] = scores[0][valid]
