@@ -211,6 +211,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--url", help="an already running server (RSS is then not measured)")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--attack", metavar="URL", help=argparse.SUPPRESS)  # the attacking child process
     args = parser.parse_args()
     if args.attack:
@@ -222,7 +223,8 @@ def main() -> None:
     if not url:
         url, server = start_server()
     try:
-        latency_under_attack(url, gold, args.hostile, args.normal)
+        if not args.skip_latency:
+            latency_under_attack(url, gold, args.hostile, args.normal)
         if server is not None and not args.skip_memory:
             memory_over_requests(url, server.pid, gold, args.requests)
     finally:
