@@ -168,10 +168,10 @@ def _manifest_mismatch(build: Path, manifest: dict) -> str | None:
         header = (build / VECTORS).read_bytes()[:64]
     except (OSError, sqlite3.DatabaseError) as exc:
         return f"index files cannot be read: {exc}"
-    dimension, total = _flat_header(header)
-    if manifest.get("chunk_count") != rows or total != rows:
+    dimension, total = _flat_header(header)  # (None, None) for another FAISS index type: rows only
+    if manifest.get("chunk_count") != rows or total not in (None, rows):
         return f"manifest says {manifest.get('chunk_count')} chunks, the files hold {rows} chunks and {total} vectors"
-    if manifest.get("dimension") != dimension:
+    if dimension is not None and manifest.get("dimension") != dimension:
         return f"manifest says dimension {manifest.get('dimension')}, the vectors have {dimension}"
     return None
 

@@ -115,11 +115,11 @@ def toc_markdown(index: Index) -> str:
     return "\n".join(lines)
 
 
-_MARKDOWN_SIGNS = re.compile(r"([!\"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])")
+MARKDOWN_SIGNS = re.compile(r"([!\"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])")  # every ASCII sign Markdown may read
 
 
 def _md(text: str) -> str:
     """Corpus text inside Markdown, shown as itself: every Markdown sign backslash-escaped (a title with
     `![x](http://…)` must not become an image the browser fetches), HTML escaped."""
-    return html.escape(_MARKDOWN_SIGNS.sub(r"\\\1", text))
+    return html.escape(MARKDOWN_SIGNS.sub(r"\\\1", text))
 

@@ -31,6 +31,7 @@ from .language import detect_language  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
 from .question import preview  # noqa: E402
 from .provision_view import (  # noqa: E402
+    MARKDOWN_SIGNS,
     first_chunk_of_article,
     provision_html,
     referenced_articles,
@@ -100,7 +101,6 @@ def _filters(articles: str, chapters: list[str] | str | None) -> Filters:
     return Filters(parse_articles(articles), parse_chapters(chapters))
 
 
-_MARKDOWN_SIGNS = re.compile(r"([!\"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])")
 log = logging.getLogger("qa.web_app")
 
 
@@ -110,7 +110,7 @@ def _safe(text: str) -> str:
     into an image the browser fetches (nor `**`, links, headings or math into formatting); undecodable
     characters become U+FFFD instead of breaking the event stream."""
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return html.escape(_MARKDOWN_SIGNS.sub(r"\\\1", text), quote=False)
+    return html.escape(MARKDOWN_SIGNS.sub(r"\\\1", text), quote=False)
 
 
 def _failure(exc: Exception) -> str:
