@@ -9,8 +9,8 @@ Without --url it starts `qa serve` in its own process on a free loopback port (s
    sessions keep sending hostile `/ask` requests: 2 000-character questions of dense tokens (the costliest
    text per character for the encoder), 1 MB questions, filters like "1-99999999999" and "²", and
    non-text payloads. Prints the normal question's p50/p95 both ways (target: p95 < 1 s under attack).
-2. Memory: --requests `/ask` requests from 4 sessions (normal questions, rejected 1 MB questions, bad
-   filters, unanswerable questions), the server's RSS sampled every 500; prints first/last/max and the
+2. Memory: --requests `/ask` requests from 4 sessions (normal questions, rejected 1 MB and 200 KB
+   questions, bad filters, unanswerable questions), the server's RSS sampled every 500; prints first/last/max and the
    ratio last/first after warm-up (target: within 10 %).
 """
 
@@ -162,7 +162,8 @@ def rss_mb(pid: int) -> float:
 
 def memory_over_requests(url: str, pid: int, gold: list[str], total: int) -> None:
     mixes = [(q, "", "", "") for q in gold] + [
-        ("x" * 1_000_000, "", "", ""), ("What is illegal access?", "", "1-99999999999", ""),
+        ("x" * 1_000_000, "", "", ""), ("y" * 200_000, "", "", ""),  # refused by size: 413, or by Gradio's handler
+        ("What is illegal access?", "", "1-99999999999", ""),
         ("What is the capital of France?", "", "", ""), ("п. 100 ст. 16", "", "", ""),
         ("Що таке незаконний доступ?", "", "2-13", "II"),
     ]
