@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model, emb
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
-@click.option("--file", "batch", type=click.File("r", encoding="utf-8"), help="JSONL batch: one question a line.")
+@click.option("--file", "batch", type=click.File("rb"), help="JSONL batch: one question a line.")
 @click.option("--lang", type=click.Choice(["uk", "en"]), help="Answer language (default: the question's).")
 @click.option("--articles", help="Restrict retrieval to articles, e.g. 2-13,16.")
 @click.option("--chapters", help="Restrict retrieval to chapters, e.g. II,III.")
@@ -54,6 +55,7 @@ def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model, emb
 def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer, llm_model) -> None:
     """Answer QUESTION (Ukrainian or English) with cited provisions."""
     from .pipeline import Assistant
+    from .question import preview, validate_question
     from .retrieval import Filters, parse_articles, parse_chapters
 
     if (question is None) == (batch is None):
@@ -61,8 +63,6 @@ def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer
     settings = _settings(ctx, top_k=top_k, answerer=answerer, llm_model=llm_model)
     filters = Filters(parse_articles(articles), parse_chapters(chapters))
     if question is not None:
-        from .question import validate_question
-
         validate_question(question, settings.max_question_chars)  # fail fast, before loading anything
     assistant = Assistant(settings, progress=_progress)
     if batch is None:
@@ -73,32 +73,89 @@ def ask(ctx, question, as_json, batch, lang, articles, chapters, top_k, answerer
             click.echo(render_text(answer))
         return
     failures = 0
-    for number, line in enumerate(batch, start=1):
-        if not line.strip():
+    for number, item in enumerate(_batch_lines(batch), start=1):
+        if item is None:
             continue
-        qid, text = _batch_item(line, number)
-        try:
-            record = assistant.ask(text, qid=qid, filters=filters, lang=lang).to_json()
-        except InvalidQuestion as exc:
+        qid, text, problem = item if isinstance(item, tuple) else (str(number), None, item)
+        if problem is None:
+            try:
+                record = assistant.ask(text, qid=qid, filters=filters, lang=lang).to_json()
+            except QAError as exc:
+                problem = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one line's failure must not lose the rest of the batch
+                problem = f"internal error ({type(exc).__name__}); the line was skipped"
+        if problem is not None:
             failures += 1
-            record = {"id": qid, "question": text if isinstance(text, str) else None, "error": str(exc)}
-        click.echo(json.dumps(record, ensure_ascii=False))
+            record = {"id": qid, "question": preview(text), "error": problem}
+        click.echo(_json_line(record))
     if failures:
         click.echo(f"{failures} question(s) could not be answered; see their 'error' fields", err=True)
         sys.exit(1)
 
 
-def _batch_item(line: str, number: int) -> tuple[str | None, object]:
-    """A batch line is plain text or an object with `question` and optional `id` (default: line number)."""
-    stripped = line.strip()
-    if stripped.startswith("{"):
+MAX_BATCH_LINE_BYTES = 1 << 20  # a question is at most a few thousand characters; anything longer is not one
+
+
+def _batch_lines(stream) -> Iterator[tuple[str, object, str | None] | str | None]:
+    """Each line as (id, question, problem), None for a blank line, or a problem string when even the id is
+    unknown. Reads bytes so an invalid UTF-8 byte spoils one line, never the batch; never holds more than
+    one bounded line in memory."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_BATCH_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_BATCH_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_BATCH_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield f"line {number} is longer than {MAX_BATCH_LINE_BYTES} bytes"
+            continue
         try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError:
-            return str(number), stripped
-        qid = obj.get("id")
-        return (str(qid) if qid is not None else str(number)), obj.get("question")
-    return str(number), stripped
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield f"line {number} is not UTF-8 text (byte {exc.start})"
+            continue
+        yield None if not line.strip() else _batch_item(line, number)
+
+
+_JSON_START = ("{", "[", '"')
+_JSON_WORDS = ("null", "true", "false")
+
+
+def _batch_item(line: str, number: int) -> tuple[str, object, str | None]:
+    """A batch line is plain text or an object with `question` and optional `id` (default: line number).
+
+    A line that starts like JSON must be a whole JSON object: a truncated one, trailing garbage, a list,
+    a bare string or `null` is reported, never answered as if it were a question."""
+    stripped = line.strip()
+    default_id = str(number)
+    if not stripped.startswith(_JSON_START) and stripped not in _JSON_WORDS:
+        return default_id, stripped, None
+    try:
+        obj = json.loads(stripped)
+    except RecursionError:
+        return default_id, None, "the line is JSON nested too deeply"
+    except ValueError as exc:
+        return default_id, None, f"the line is not valid JSON ({exc.msg} at character {exc.pos})"
+    if not isinstance(obj, dict):
+        kind = {list: "a list", str: "a string", type(None): "null", bool: "true/false"}.get(type(obj), "a number")
+        return default_id, None, f"a JSON line must be an object with a 'question' field, not {kind}"
+    qid = obj.get("id")
+    qid = default_id if qid is None else (qid if isinstance(qid, str) else json.dumps(qid))[:200]
+    if "question" not in obj:
+        return qid, None, "the object has no 'question' field"
+    return qid, obj["question"], None
+
+
+def _json_line(record: dict) -> str:
+    """One JSON line; text that cannot be written as UTF-8 (a lone surrogate from a JSON escape) is escaped."""
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record, ensure_ascii=True)
+    return line
 
 
 def render_text(answer) -> str:
@@ -367,7 +424,24 @@ def run_gold(settings: Settings, gold: list[dict], fit: bool = False) -> list[di
     return [a if isinstance(a, dict) else a.to_json() for a in answers]
 
 
+def _warnings_to_stderr() -> None:
+    """The package's warnings (a skipped corpus file, a long build ahead) as `warning: …` lines."""
+    import logging
+
+    class Line(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return f"{record.levelname.lower()}: {super().format(record)}"
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Line("%(message)s"))
+    logger = logging.getLogger("qa")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 def main() -> None:
+    _warnings_to_stderr()
     try:
         cli(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -381,6 +455,13 @@ def main() -> None:
     except QAError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except OSError as exc:  # a file or folder the user pointed at cannot be used: say which, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,35 @@ def _split_on_language(paragraph: str) -> list[str]:
     return [" ".join(parts) for _, parts in runs]
 
 
+MAX_CHUNK_CHARS = 2000  # ~500 tokens, the embedder's window; the shipped corpus's longest paragraph is 965
+
+
+def _bounded(paragraph: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
+    """An over-long paragraph as consecutive pieces of at most `limit` characters, cut between sentences,
+    else between words, else anywhere: one 50 MB line must not become one chunk the embedder chokes on.
+    Each piece is verbatim text of the paragraph, so quotes from it stay verbatim."""
+    if len(paragraph) <= limit:
+        return [paragraph]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_SPLIT.split(paragraph):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip(" ")
+        if current and len(current) + 1 + len(sentence) > limit:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {sentence}" if current else sentence
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
 def humanize_doc_id(doc_id: str) -> str:
     name = re.sub(r"^commentary[-_]", "", doc_id)
     return name.replace("-", " ").replace("_", " ").strip().capitalize() or doc_id
@@ -71,7 +100,7 @@ def parse_commentary(raw: str, filename: str, doc_id: str) -> list[Chunk]:
         paragraphs = [b.text for b in blocks]
     else:
         paragraphs = _paragraphs_from_wrapped(nonblank)
-    pieces = [piece for p in paragraphs for piece in _split_on_language(p) if piece.strip()]
+    pieces = [part for p in paragraphs for piece in _split_on_language(p) if piece.strip() for part in _bounded(piece)]
     if statistics.median(len(p) for p in pieces) < 2:
         raise CorpusError(f"{filename}: no readable text")
     return [

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +33,45 @@ class CorpusFile:
     raw: str
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024  # about 22 000 chunks, hours of embedding: a mistake, not a corpus file
+BYTES_PER_CHUNK = 740  # the shipped corpus: 122 635 bytes in 166 chunks
+SECONDS_PER_CHUNK = 0.15  # embedding one chunk on one slow core (the shipped corpus builds in 13–25 s)
+WARN_BUILD_SECONDS = 300
+CORPUS_SUFFIXES = (".txt", ".md")
+
+log = logging.getLogger("qa.corpus")
+
+
+def build_estimate(size_bytes: int) -> str:
+    """'about 68 000 chunks, ~2.8 h to embed': what a corpus of this size will cost to index."""
+    chunks = max(1, size_bytes // BYTES_PER_CHUNK)
+    seconds = chunks * SECONDS_PER_CHUNK
+    spent = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+    count = f"{chunks:,}".replace(",", " ")
+    return f"about {count} chunks, ~{spent} to embed"
+
+
 def _read(path: Path) -> str:
+    """The text of a regular corpus file; opened without blocking, so a FIFO can never hang a build."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read corpus file ({exc.strerror or exc})") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CorpusError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path}: {info.st_size / 2**20:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit "
+                              f"for a corpus file ({build_estimate(info.st_size)}); split or shorten it")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read corpus file ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise CorpusError(f"{path}: grew past the {MAX_FILE_BYTES // 2**20} MB limit while being read")
     if b"\x00" in data:
         raise CorpusError(f"{path}: binary data in a corpus file (expected UTF-8 text)")
     try:
@@ -43,13 +80,46 @@ def _read(path: Path) -> str:
         raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
+def _usable(path: Path, folder: Path) -> Path | None:
+    """The file to read for a directory entry, or None (with a warning) when it must be left alone:
+    a link leading out of the corpus folder, a FIFO, a device or a folder."""
+    try:
+        target = path.resolve(strict=True)
+        info = target.stat()
+    except (OSError, RuntimeError) as exc:
+        log.warning("skipped %s: cannot be opened (%s)", path, getattr(exc, "strerror", None) or exc)
+        return None
+    if not target.is_relative_to(folder):
+        log.warning("skipped %s: a link to %s, outside the corpus folder", path, target)
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        log.warning("skipped %s: not a regular file", path)
+        return None
+    return target
+
+
 def corpus_files(corpus_dir: Path) -> list[CorpusFile]:
+    """Every readable .txt and .md file in the folder (sorted by name); empty files are skipped with a
+    warning, a corpus too large to build in minutes is announced with an estimate."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"{corpus_dir}: corpus folder not found")
-    paths = sorted(p for p in corpus_dir.iterdir() if p.suffix in {".txt", ".md"} and not p.name.startswith("."))
-    if not paths:
-        raise CorpusError(f"{corpus_dir}: no .txt corpus files")
-    return [CorpusFile(p, p.stem, _read(p)) for p in paths]
+    folder = corpus_dir.resolve()
+    files: list[CorpusFile] = []
+    for entry in sorted(p for p in corpus_dir.iterdir() if p.suffix in CORPUS_SUFFIXES and not p.name.startswith(".")):
+        target = _usable(entry, folder)
+        if target is None:
+            continue
+        raw = _read(target)
+        if not raw.strip():
+            log.warning("skipped %s: the file is empty", entry)
+            continue
+        files.append(CorpusFile(entry, entry.stem, raw))
+    if not files:
+        raise CorpusError(f"{corpus_dir}: no non-empty .txt or .md corpus files")
+    size = sum(len(f.raw.encode("utf-8")) for f in files)
+    if size / BYTES_PER_CHUNK * SECONDS_PER_CHUNK > WARN_BUILD_SECONDS:
+        log.warning("the corpus is %.1f MB: %s", size / 2**20, build_estimate(size))
+    return files
 
 
 def corpus_hash(files: list[CorpusFile]) -> str:

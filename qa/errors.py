@@ -21,3 +21,7 @@ class IndexCorrupted(QAError):
 
 class ConfigError(QAError):
     """A setting or backend name is invalid, or an optional dependency is missing."""
+
+
+class IndexUnwritable(QAError):
+    """The index folder cannot be written (read-only, wrong owner), so no build can be made there."""

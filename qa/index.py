@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -29,7 +30,7 @@ from .chunks import Chunk
 from .config import Settings
 from .corpus import corpus_files, corpus_hash, load_chunks
 from .embedders import Embedder, embedder_for
-from .errors import IndexCorrupted
+from .errors import IndexCorrupted, IndexUnwritable
 from .lexicon import document_terms, en_terms
 from .store import read_store, write_store
 
@@ -82,11 +83,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _unwritable(index_dir: Path, exc: OSError) -> IndexUnwritable:
+    return IndexUnwritable(f"cannot write the index folder {index_dir} ({exc.strerror or exc}); "
+                           "choose another with --index-dir or QA_INDEX_DIR")
+
+
 @contextlib.contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
     """One builder at a time per index folder; others wait, then find the fresh build."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -94,31 +104,56 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def current_build(index_dir: Path) -> Path | None:
+_BUILD_NAME = re.compile(r"build-[A-Za-z0-9_.-]+")
+
+
+def _pointer(index_dir: Path) -> tuple[Path | None, str | None]:
+    """(the build CURRENT names, None), (None, None) when there is no CURRENT, or (None, what is wrong)."""
     pointer = index_dir / CURRENT
+    if not pointer.exists() and not pointer.is_symlink():
+        return None, None
     if not pointer.is_file():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    return index_dir / name if name else None
+        return None, f"{CURRENT} is not a file"
+    try:
+        name = pointer.read_bytes()[:256].decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{CURRENT} cannot be read ({getattr(exc, 'strerror', None) or exc.__class__.__name__})"
+    if not _BUILD_NAME.fullmatch(name) or not (index_dir / name).is_dir():
+        return None, f"{CURRENT} names no build folder of this index"
+    return index_dir / name, None
+
+
+def current_build(index_dir: Path) -> Path | None:
+    return _pointer(index_dir)[0]
 
 
 def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
     """Compare the live build with the corpus on disk and the configured embedder."""
-    build = current_build(settings.index_dir)
+    build, problem = _pointer(settings.index_dir)
+    if problem:
+        return Status("corrupted", problem, None, None)
     if build is None:
         return Status("missing", "no index built yet", None, None)
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return Status("corrupted", f"manifest unreadable: {exc}", build, None)
+    if not isinstance(manifest, dict):
+        return Status("corrupted", "manifest is not an object", build, None)
     if manifest.get("format_version") != FORMAT_VERSION:
         return Status("stale", "index format changed", build, manifest)
-    for name, expected in manifest.get("checksums", {}).items():
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or set(checksums) != {VECTORS, STORE}:
+        return Status("corrupted", "the manifest's checksums are missing or incomplete", build, manifest)
+    for name, expected in checksums.items():
         path = build / name
         if not path.is_file():
             return Status("corrupted", f"{name} is missing", build, manifest)
         if _sha256(path) != expected:
             return Status("corrupted", f"{name} does not match its checksum", build, manifest)
+    mismatch = _manifest_mismatch(build, manifest)
+    if mismatch:
+        return Status("corrupted", mismatch, build, manifest)
     files = corpus_files(settings.corpus_dir)
     if manifest.get("corpus_hash") != corpus_hash(files):
         return Status("stale", "the corpus changed since the index was built", build, manifest)
@@ -128,35 +163,70 @@ def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
     return Status("ok", "up to date", build, manifest)
 
 
+def _manifest_mismatch(build: Path, manifest: dict) -> str | None:
+    """What the manifest says about the files that the (checksummed) files contradict: the manifest itself
+    has no checksum, so an edited chunk count would otherwise pass as "ok" and fail every question."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{build / STORE}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        header = (build / VECTORS).read_bytes()[:64]
+    except (OSError, sqlite3.DatabaseError) as exc:
+        return f"index files cannot be read: {exc}"
+    dimension, total = _flat_header(header)  # (None, None) for another FAISS index type: rows only
+    if manifest.get("chunk_count") != rows or total not in (None, rows):
+        return f"manifest says {manifest.get('chunk_count')} chunks, the files hold {rows} chunks and {total} vectors"
+    if dimension is not None and manifest.get("dimension") != dimension:
+        return f"manifest says dimension {manifest.get('dimension')}, the vectors have {dimension}"
+    return None
+
+
+def _flat_header(header: bytes) -> tuple[int | None, int | None]:
+    """(dimension, vector count) from a FAISS IndexFlatIP file's header ("IxFI", d: int32, ntotal: int64)."""
+    if len(header) < 20 or header[:4] != b"IxFI":
+        return None, None
+    return int.from_bytes(header[4:8], "little"), int.from_bytes(header[8:16], "little")
+
+
 def _embedder_key(settings: Settings) -> str:
     return f"{settings.embedder}:{settings.embedder_model}" if settings.embedder_model else settings.embedder
 
 
 def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
-    """Parse, embed and write a new build aside, then make it current; returns the build folder."""
+    """Parse, embed and write a new build aside, then make it current; returns the build folder.
+
+    Holds the folder's build lock (so the leftovers of killed builds can be cleared safely) and fails on
+    an unwritable folder before any embedding is spent."""
+    with _build_lock(settings.index_dir):
+        return _build_locked(settings, progress)
+
+
+def _build_locked(settings: Settings, progress: Progress) -> Path:
     import faiss
 
     started = time.perf_counter()
     files = corpus_files(settings.corpus_dir)
-    progress("parsing corpus", 0.0)
-    chunks = load_chunks(files)
-    embedder = embedder_for(settings)
-    english_rows = [i for i, c in enumerate(chunks) if c.text_en]
-    texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
-    parts = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
-        parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
-    embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-    vectors = embedded[: len(chunks)]
-    vectors_en = np.zeros_like(vectors)
-    vectors_en[english_rows] = embedded[len(chunks) :]
-    progress("writing index", 0.95)
-    terms = [document_terms(c.embedding_text(), c.title_en) for c in chunks]
-
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
+    _clear_leftovers(settings.index_dir)
     try:
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
+    except OSError as exc:
+        raise _unwritable(settings.index_dir, exc) from exc
+    final: Path | None = None
+    try:
+        progress("parsing corpus", 0.0)
+        chunks = load_chunks(files)
+        embedder = embedder_for(settings)
+        english_rows = [i for i, c in enumerate(chunks) if c.text_en]
+        texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
+            parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
+        embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+        vectors = embedded[: len(chunks)]
+        vectors_en = np.zeros_like(vectors)
+        vectors_en[english_rows] = embedded[len(chunks) :]
+        progress("writing index", 0.95)
+        terms = [document_terms(c.embedding_text(), c.title_en) for c in chunks]
         for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
             flat = faiss.IndexFlatIP(embedder.dim)
             flat.add(np.ascontiguousarray(matrix))
@@ -179,20 +249,40 @@ def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
         staging.rename(final)
+        pointer = settings.index_dir / CURRENT
+        if pointer.is_dir() and not pointer.is_symlink():
+            shutil.rmtree(pointer)  # a folder where the pointer belongs: the pointer is what matters
         pointer_tmp = settings.index_dir / f".{CURRENT}.{os.getpid()}"
         pointer_tmp.write_text(final.name, encoding="utf-8")
-        os.replace(pointer_tmp, settings.index_dir / CURRENT)
+        os.replace(pointer_tmp, pointer)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if final is not None:
+            shutil.rmtree(final, ignore_errors=True)
+        raise _unwritable(settings.index_dir, exc) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if final is not None:
+            shutil.rmtree(final, ignore_errors=True)
         raise
     _remove_old_builds(settings.index_dir, keep=final.name)
     progress("index ready", 1.0)
     return final
 
 
+def _clear_leftovers(index_dir: Path) -> None:
+    """Staging folders and pointer files of builds killed before they finished. Only called under the
+    build lock, so none of them can belong to a build still running."""
+    for entry in index_dir.iterdir():
+        if entry.name.startswith(".build-") and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f".{CURRENT}.") and entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
     for entry in index_dir.iterdir():
-        if entry.is_dir() and entry.name.startswith("build-") and entry.name != keep:
+        if entry.is_dir() and not entry.is_symlink() and entry.name.startswith("build-") and entry.name != keep:
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -217,16 +307,27 @@ def load_index(build: Path, embedder: Embedder) -> Index:
 def open_index(settings: Settings, progress: Progress = _quiet) -> Index:
     """The up-to-date index for these settings, building or rebuilding it when needed and allowed."""
     embedder = embedder_for(settings)
-    status = check_status(settings)
-    if status.state != "ok":
+    status = _ensure_ready(settings, progress, check_status(settings))
+    try:
+        return load_index(status.path, embedder)
+    except IndexCorrupted as exc:
+        if not settings.rebuild_stale:
+            raise
+        broken = Status("corrupted", str(exc), status.path, status.manifest)  # rebuild once, then it must load
+        return load_index(_ensure_ready(settings, progress, broken, force=True).path, embedder)
+
+
+def _ensure_ready(settings: Settings, progress: Progress, status: Status, force: bool = False) -> Status:
+    if status.state != "ok" or force:
         if status.state != "missing" and not settings.rebuild_stale:
             raise IndexCorrupted(f"index is {status.state}: {status.reason} (run `qa index build`)")
         with _build_lock(settings.index_dir):
-            status = check_status(settings)  # another process may have built it while we waited
-            if status.state != "ok":
+            fresh = check_status(settings)  # another process may have built it while we waited
+            if fresh.state != "ok" or (force and fresh.path == status.path):
                 progress(f"building index ({status.reason})", 0.0)
-                build_index(settings, progress)
-                status = check_status(settings)
+                _build_locked(settings, progress)
+                fresh = check_status(settings)
+        status = fresh
     if status.path is None or status.state != "ok":
         raise IndexCorrupted(f"index could not be made ready: {status.reason}")
-    return load_index(status.path, embedder)
+    return status

@@ -117,6 +117,11 @@ def toc_markdown(index: Index) -> str:
     return "\n".join(lines)
 
 
+MARKDOWN_SIGNS = re.compile(r"([!\"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])")  # every ASCII sign Markdown may read
+
+
 def _md(text: str) -> str:
-    return html.escape(text).replace("*", "\\*").replace("_", "\\_")
+    """Corpus text inside Markdown, shown as itself: every Markdown sign backslash-escaped (a title with
+    `![x](http://…)` must not become an image the browser fetches), HTML escaped."""
+    return html.escape(MARKDOWN_SIGNS.sub(r"\\\1", text))
 

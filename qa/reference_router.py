@@ -5,6 +5,7 @@ straight to the provisions they name, ahead of anything retrieval would guess.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -19,37 +20,56 @@ class Reference:
         return ".".join(p for p in (self.article, self.paragraph, self.subparagraph) if p)
 
 
-_SUB = r"(?:\.?(?P<sub>[a-z])(?:\.(?P<roman>[ivx]+))?)?"
-_DOTTED = rf"(?P<para_d>\d{{1,2}}){_SUB}"  # "1.a.ii" after an article number
-_PARA_WORD_UK = r"(?:п\.|пп\.|пункт\w*|підпункт\w*|ч\.|частин\w*)"
-_ART_WORD_UK = r"(?:ст\.|статт\w*|статей|стаття)"
-_ART_WORD_EN = r"(?:art\.|arts?\b|articles?)"
-_PARA_WORD_EN = r"(?:para(?:graph)?s?\.?|§|\bp\.)"
+# Word endings are letters only: `\w*` would swallow the first digit of "стаття16" and cite Article 6.
+_L = r"[^\W\d_]*"
+_N = r"(?<![0-9])[-−–]?[0-9]+(?![0-9])"  # a whole number, never part of one; a sign makes it name nothing
+_LETTER = r"[a-zасеі]"  # sub-paragraph letters; Cyrillic look-alikes (а, с, е, і) mean the Latin ones
+_SUB = rf"(?:\.?(?P<sub>{_LETTER})(?:\.(?P<roman>[ivx]+))?)?"
+_NOT_AFTER_LETTER = r"(?<![^\W\d_])"
+_PARA_WORD_UK = rf"{_NOT_AFTER_LETTER}(?:п\.|пп\.|пункт{_L}|підпункт{_L}|ч\.|частин{_L})"
+_ART_WORD_UK = rf"{_NOT_AFTER_LETTER}(?:ст\.|статт{_L}|статей)"
+_ART_WORD_EN = rf"{_NOT_AFTER_LETTER}(?:art\.|arts?(?![^\W\d_])|articles?(?![^\W\d_]))"
+_PARA_WORD_EN = rf"(?:{_NOT_AFTER_LETTER}para(?:graph)?s?(?:\.|(?![^\W\d_]))|§|{_NOT_AFTER_LETTER}p\.)"
 
 _PATTERNS = [
     # п. 2 ст. 16 / пункт 2 статті 16 / пп. a п. 1 ст. 6
     re.compile(
-        rf"(?:{_PARA_WORD_UK}\s*(?P<sub_pre>[a-z])\)?\s*)?{_PARA_WORD_UK}\s*(?P<para>\d{{1,2}})(?:\.(?P<sub>[a-z])(?:\.(?P<roman>[ivx]+))?)?\s+{_ART_WORD_UK}\s*(?P<art>\d{{1,2}})\b",
+        rf"(?:{_PARA_WORD_UK}\s*(?P<sub_pre>{_LETTER})\)?\s*)?{_PARA_WORD_UK}\s*(?P<para>{_N})(?:\.(?P<sub>{_LETTER})(?:\.(?P<roman>[ivx]+))?)?\s*{_ART_WORD_UK}\s*(?P<art>{_N})",
         re.IGNORECASE,
     ),
     # paragraph 2 of Article 16
-    re.compile(rf"{_PARA_WORD_EN}\s*(?P<para>\d{{1,2}})\s+(?:of\s+)?{_ART_WORD_EN}\s*(?P<art>\d{{1,2}})\b", re.IGNORECASE),
+    re.compile(rf"{_PARA_WORD_EN}\s*(?P<para>{_N})\s+(?:of\s+)?(?:the\s+)?{_ART_WORD_EN}\s*(?P<art>{_N})", re.IGNORECASE),
     # Article 16(2)(a)(ii) / ст. 16(2)
     re.compile(
-        rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>\d{{1,2}})\s*\((?P<para>\d{{1,2}})\)(?:\s*\((?P<sub>[a-z])\))?(?:\s*\((?P<roman>[ivx]+)\))?",
+        rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})\s*\(\s*(?P<para>{_N})\s*\)(?:\s*\((?P<sub>{_LETTER})\))?(?:\s*\((?P<roman>[ivx]+)\))?",
         re.IGNORECASE,
     ),
     # Art. 29 para 7 / стаття 16 пункт 2 / ст. 16 п. 2
     re.compile(
-        rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>\d{{1,2}})\s*,?\s*(?:{_PARA_WORD_EN}|{_PARA_WORD_UK})\s*(?P<para>\d{{1,2}})(?:\.(?P<sub>[a-z])(?:\.(?P<roman>[ivx]+))?)?\b",
+        rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})\s*,?\s*(?:{_PARA_WORD_EN}|{_PARA_WORD_UK})\s*(?P<para>{_N})(?:\.(?P<sub>{_LETTER})(?:\.(?P<roman>[ivx]+))?)?(?![^\W_])",
         re.IGNORECASE,
     ),
     # article 6 1.a.ii / ст. 9.1.a
-    re.compile(rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>\d{{1,2}})(?:\s+|\.)(?P<para>\d{{1,2}})\.(?P<sub>[a-z])(?:\.(?P<roman>[ivx]+))?\b", re.IGNORECASE),
+    re.compile(rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})(?:\s+|\.)(?P<para>{_N})\.(?P<sub>{_LETTER})(?:\.(?P<roman>[ivx]+))?(?![^\W_])", re.IGNORECASE),
     # ст. 16 / Article 16 / статей 14 і 15 (first number only per match; lists handled below)
-    re.compile(rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>\d{{1,2}})(?!\s*[\d(])", re.IGNORECASE),
+    re.compile(rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})(?!\s*\()", re.IGNORECASE),
 ]
-_LIST_TAIL = re.compile(r"^\s*(?:,|and|or|і|та|й|або|&)\s*(\d{1,2})\b(?!\s*\()", re.IGNORECASE)
+_LIST_TAIL = re.compile(r"^\s*(?:,|and|or|і|та|й|або|&)\s*([0-9]+)(?![0-9])(?!\s*\()", re.IGNORECASE)
+_LOOKALIKES = str.maketrans("асеі", "acei")
+
+
+def _number(raw: str | None) -> str | None:
+    """'02' → '2'; a signed number ('-1') stays as written so it names no provision."""
+    if raw is None:
+        return None
+    raw = raw.replace("−", "-").replace("–", "-")
+    return raw if raw.startswith("-") else (raw.lstrip("0") or "0")
+
+
+def normalise_digits(text: str) -> str:
+    """Every Unicode decimal digit as its ASCII digit ("١٦", "１６" → "16"); other digit-like signs ("²")
+    stay as they are and so are never read as numbers."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def _from_match(m: re.Match) -> Reference:
@@ -59,13 +79,15 @@ def _from_match(m: re.Match) -> Reference:
     roman = groups.get("roman")
     if sub and roman:
         sub = f"{sub}.{roman}"
-    return Reference(groups["art"], para, sub.lower() if sub else None)
+    sub = sub.lower().translate(_LOOKALIKES) if sub else None
+    return Reference(_number(groups["art"]), _number(para), sub)
 
 
 def find_references(question: str) -> list[Reference]:
     """References in the order they appear; the most specific pattern wins for overlapping text."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, Reference]] = []
+    question = normalise_digits(question)
     for pattern in _PATTERNS:
         for m in pattern.finditer(question):
             if any(m.start() < end and start < m.end() for start, end in taken):
@@ -74,7 +96,7 @@ def find_references(question: str) -> list[Reference]:
             found.append((m.start(), _from_match(m)))
             tail_pos = m.end()
             while tail := _LIST_TAIL.match(question[tail_pos:]):
-                found.append((tail_pos, Reference(tail.group(1))))
+                found.append((tail_pos, Reference(_number(tail.group(1)))))
                 taken.append((tail_pos, tail_pos + tail.end()))
                 tail_pos += tail.end()
     found.sort(key=lambda item: item[0])
@@ -85,12 +107,12 @@ def find_references(question: str) -> list[Reference]:
 
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(?:(?:а|і|та|ну)\s+)?(?:(?:and|what about|how about)\s+)?(?:the\s+)?(?:п\.|пункт\w*|paragraph|para\.?)\s*(?P<para>\d{1,2})\s*\??\s*$",
+    r"^\s*(?:(?:а|і|та|ну)\s+)?(?:(?:and|what about|how about)\s+)?(?:the\s+)?(?:п\.|пункт[^\W\d_]*|paragraph|para\.?)\s*(?P<para>[-−–]?[0-9]+)\s*\??\s*$",
     re.IGNORECASE,
 )
 
 
 def follow_up_paragraph(question: str) -> str | None:
     """'а пункт 3?' / 'and paragraph 3?': a paragraph of the article under discussion."""
-    m = _FOLLOW_UP.match(question)
-    return m.group("para") if m else None
+    m = _FOLLOW_UP.match(normalise_digits(question))
+    return _number(m.group("para")) if m else None

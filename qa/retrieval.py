@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .admission import Admission, cap_query
 from .analysis import Question, analyse
 from .chunks import CONVENTION, Chunk
 from .config import Settings
@@ -21,6 +22,7 @@ from .errors import QAError
 from .index import Index
 from .instruments import answered_by_mention
 from .lexicon import en_stem, uk_lemma, uk_synonyms
+from .question import preview
 from .reference_router import Reference
 
 MODES = ("hybrid", "dense", "bm25")
@@ -68,23 +70,65 @@ class Filters:
         return not self.articles and not self.chapters
 
 
-def parse_articles(spec: str | None) -> frozenset[str]:
-    """'2-13,16' → {'2', …, '13', '16'}; anything else is a QAError naming the bad part."""
+ARTICLE_COUNT = 48  # Articles 1–48 of the Convention
+CHAPTERS = ("I", "II", "III", "IV")
+_ARTICLE_PART = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+FILTER_SPEC_CHARS = 500
+
+
+def _filter_text(spec: object, what: str) -> str:
+    """A filter value as text: a string (or nothing); anything else is a QAError, never an AttributeError."""
+    if spec is None:
+        return ""
+    if not isinstance(spec, str):
+        raise QAError(f"the {what} filter must be text like {'2-13,16' if what == 'articles' else 'II,III'}")
+    if len(spec) > FILTER_SPEC_CHARS:
+        raise QAError(f"the {what} filter is {len(spec)} characters long; the limit is {FILTER_SPEC_CHARS}")
+    return spec
+
+
+def _bounded(digits: str) -> int:
+    """The number, or just past the last article when it is longer than any article number could be."""
+    return int(digits) if len(digits) <= 4 else ARTICLE_COUNT + 1
+
+
+def parse_articles(spec: object) -> frozenset[str]:
+    """'2-13,16' → {'2', …, '13', '16'}; anything else is a QAError naming the bad part.
+
+    Bounds are checked against the 48 articles before a range is expanded, so "1-99999999999" costs
+    nothing; only ASCII digits count ("²" or "١" are refused, not converted)."""
     out: set[str] = set()
-    for part in (spec or "").replace(" ", "").split(","):
+    for part in _filter_text(spec, "articles").replace(" ", "").replace("–", "-").split(","):
         if not part:
             continue
-        low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()) or int(high or low) < int(low):
-            raise QAError(f"{part!r} is not an article number or a range like 2-13")
-        out.update(str(n) for n in range(int(low), int(high or low) + 1))
+        m = _ARTICLE_PART.fullmatch(part)
+        if not m:
+            raise QAError(f"articles filter: {preview(part, 40)!r} is not an article number or a range like 2-13")
+        low, high = _bounded(m.group(1)), _bounded(m.group(2) or m.group(1))
+        if high < low:
+            raise QAError(f"articles filter: {part!r} is a range that ends before it starts")
+        if low < 1 or high > ARTICLE_COUNT:
+            raise QAError(f"articles filter: {part!r} is outside the Convention's articles 1–{ARTICLE_COUNT}")
+        out.update(str(n) for n in range(low, high + 1))
     return frozenset(out)
 
 
-def parse_chapters(spec: str | list[str] | None) -> frozenset[str]:
-    """'II,III' or ['II', 'III'] → {'II', 'III'}."""
-    parts = spec.split(",") if isinstance(spec, str) else (spec or [])
-    return frozenset(p.strip().upper() for p in parts if p and p.strip())
+def parse_chapters(spec: object) -> frozenset[str]:
+    """'II,III' or ['II', 'III'] → {'II', 'III'}; a chapter the Convention does not have is a QAError."""
+    if isinstance(spec, (list, tuple)):
+        if not all(isinstance(p, str) for p in spec):
+            raise QAError("the chapters filter must be a list of chapter numerals like II")
+        spec = ",".join(spec)
+    out: set[str] = set()
+    for part in _filter_text(spec, "chapters").split(","):
+        name = part.strip().upper()
+        if not name:
+            continue
+        if name not in CHAPTERS:
+            raise QAError(f"chapters filter: {preview(part.strip(), 40)!r} is not a chapter of the Convention "
+                          f"({', '.join(CHAPTERS)})")
+        out.add(name)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -126,6 +170,7 @@ class HybridRetriever:
         self.english = english and any(c.text_en for c in index.chunks)  # baseline: the Ukrainian text only
         self.use_glossary = use_glossary
         self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
+        self.admission = Admission()  # bounds the encoder work one question can cause
         self._part_rows = {kind: np.array([i for i, c in enumerate(index.chunks) if c.source == CONVENTION
                                            and c.kind == kind], dtype=np.int64) for kind in _ASKS_FOR_PART}
         self._article_rows: dict[str, np.ndarray] = {}
@@ -139,9 +184,14 @@ class HybridRetriever:
         return self.mode in ("hybrid", "dense")
 
     def analyse(self, text: str, answer_lang: str | None = None) -> Question:
-        """The question analysed once, with its embedding when this retriever searches densely."""
-        embed = self.index.embedder.embed_queries if self.wants_vectors else None
-        return analyse(text, answer_lang, embed)
+        """The question analysed once, with its embedding when this retriever searches densely. A long
+        question does this work inside the admission's heavy lane, and the encoder sees at most its window."""
+        with self.admission.admit(text):
+            embed = self._embed if self.wants_vectors else None
+            return analyse(text, answer_lang, embed)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.index.embedder.embed_queries([cap_query(t) for t in texts])
 
     def retrieve(
         self,

@@ -8,7 +8,10 @@ outside the machine (local fonts, no analytics, no share tunnel unless asked).
 from __future__ import annotations
 
 import html
+import json
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -19,13 +22,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from .answer import Answer  # noqa: E402
 from .citations import label, provision_label, title  # noqa: E402
 from .errors import QAError  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
+from .question import preview  # noqa: E402
 from .provision_view import (  # noqa: E402
+    MARKDOWN_SIGNS,
     first_chunk_of_article,
     provision_html,
     referenced_articles,
@@ -35,6 +41,8 @@ from .provision_view import (  # noqa: E402
 from .retrieval import Filters, parse_articles, parse_chapters  # noqa: E402
 
 STREAM_STEP = 12  # words per streamed update
+MAX_HISTORY_MESSAGES = 200  # the chat a client sends back with each question is cut to its last 200 messages
+STATE_SESSIONS = 1000  # per-browser Conversation objects kept (least recently used dropped)
 
 TEXTS = {
     "uk": {
@@ -97,9 +105,36 @@ def _filters(articles: str, chapters: list[str] | str | None) -> Filters:
     return Filters(parse_articles(articles), parse_chapters(chapters))
 
 
+log = logging.getLogger("qa.web_app")
+
+
 def _safe(text: str) -> str:
-    """Chat messages are Markdown: escape HTML so '<script>' shows as text and never runs."""
-    return html.escape(text, quote=False)
+    """Chat messages are Markdown: shown as the text itself. HTML is escaped so '<script>' runs nothing,
+    and every Markdown sign is backslash-escaped so a corpus paragraph's `![x](http://…)` is not turned
+    into an image the browser fetches (nor `**`, links, headings or math into formatting); undecodable
+    characters become U+FFFD instead of breaking the event stream."""
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return html.escape(MARKDOWN_SIGNS.sub(r"\\\1", text), quote=False)
+
+
+def _failure(exc: Exception) -> str:
+    """What a user is told about a failure: a QAError's own message, never a Python exception's text."""
+    if isinstance(exc, QAError):
+        return str(exc)
+    log.exception("unexpected failure while answering")
+    return "internal error; the server log has the details"
+
+
+def api_answer(assistant: Assistant, question: object, lang: object = "", articles: object = "",
+               chapters: object = "") -> dict:
+    """The `/ask` endpoint: the JSON contract, or {"question": preview, "error": one line} for any input."""
+    try:
+        if lang not in ("", None, "uk", "en"):
+            raise QAError("lang must be uk, en or empty (the question's language)")
+        answer = assistant.ask(question, filters=_filters(articles, chapters), lang=lang or None)
+    except Exception as exc:  # noqa: BLE001 - a structured error, never a traceback or exception text
+        return {"question": preview(question), "error": _failure(exc)}
+    return answer.to_json()
 
 
 def _hint(lang: str) -> str:
@@ -166,13 +201,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 chapter_filter: list[str]):
         history = list(history or [])
         ui_lang = lang_choice if lang_choice in ("uk", "en") else detect_language(message or "")
-        history.append({"role": "user", "content": _safe(message or "")})
+        shown = message if isinstance(message, str) and len(message) <= assistant.settings.max_question_chars \
+            else preview(message)
+        history.append({"role": "user", "content": _safe(shown or "")})
+        del history[:-MAX_HISTORY_MESSAGES]
         try:
             answer = assistant.ask(message, filters=_filters(articles, chapter_filter),
                                    context_article=conv.article,
                                    lang=lang_choice if lang_choice in ("uk", "en") else None)
-        except QAError as exc:
-            history.append({"role": "assistant", "content": _safe(f"{_texts(ui_lang)['error']}: {exc}")})
+        except Exception as exc:  # noqa: BLE001 - the chat shows one clear line, never an exception's text
+            history.append({"role": "assistant", "content": _safe(f"{_texts(ui_lang)['error']}: {_failure(exc)}")})
             yield (history, "", conv, gr.skip(), gr.skip(), gr.skip(), *relabel(ui_lang))
             return
         ui_lang = answer.language
@@ -228,11 +266,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
         """Answer a question; returns the same JSON contract as `qa ask --json`."""
-        try:
-            answer = assistant.ask(question, filters=_filters(articles, chapters), lang=lang or None)
-        except QAError as exc:
-            return {"question": question if isinstance(question, str) else None, "error": str(exc)}
-        return answer.to_json()
+        return api_answer(assistant, question, lang, articles, chapters)
 
     t = _texts("uk")
     with gr.Blocks(title="Budapest Convention QA") as app:
@@ -398,6 +432,65 @@ def _slow_idle_polling(app: gr.Blocks) -> None:
     queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, 0.05)
 
 
+# Routes Gradio mounts that this app never uses: uploads (unauthenticated files of any size into a temp
+# folder shared with other Gradio servers, served back), the public monitoring dashboard, media streams,
+# recordings, the proxy, run history, custom components and the "vibe" editor. Everything else stays
+# (README: "Routes the server answers").
+UNUSED_ROUTES = re.compile(
+    r"^(?:/gradio_api)?/(?:upload|upload_progress|monitoring|stream|process_recording|proxy=|run-history|runs|"
+    r"vibe-edit|undo-vibe-edit|vibe-code|vibe-starter-queries|custom_component|dev/reload)(?:[/{=]|$)"
+)
+
+
+MAX_BODY_BYTES = 256 * 1024  # a 2 000-character question is at most ~24 KB of JSON; uploads are closed
+
+
+class ClosedRoutes:
+    """ASGI middleware in front of Gradio: the unused routes answer 404, and a request body declared larger
+    than MAX_BODY_BYTES answers 413, both before Gradio reads or parses anything (a 1 MB question cost
+    the server a JSON parse, a validation and an event before it was refused)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket") and UNUSED_ROUTES.match(scope.get("path", "")):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await _plain(send, 404, b"Not Found")
+            return
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                await _plain(send, 413, b'{"error": "request too large: a question is at most a few thousand characters"}',
+                             b"application/json")
+                return
+            receive = _bounded_receive(receive)  # a body sent without a length is cut off at the same size
+        await self.app(scope, receive, send)
+
+
+def _bounded_receive(receive):
+    received = 0
+
+    async def bounded():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                return {"type": "http.disconnect"}  # Gradio stops reading, as if the client went away
+        return message
+
+    return bounded
+
+
+async def _plain(send, status: int, body: bytes, kind: bytes = b"text/plain; charset=utf-8") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
           block: bool = True) -> gr.Blocks:
     """Build, queue and launch the app; with block=False it returns the running app (tests close it)."""
@@ -407,6 +500,10 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share
     # to every waiting client. The limit only bounds threads under a burst.
     app.queue(default_concurrency_limit=assistant.settings.serve_concurrency)
     _slow_idle_polling(app)
-    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-               css=CSS, footer_links=["api"], quiet=not block, show_error=True)
+    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
+               css=CSS, footer_links=["api"], quiet=not block, show_error=True,
+               state_session_capacity=STATE_SESSIONS, max_file_size="1kb", enable_monitoring=False,
+               app_kwargs={"middleware": [Middleware(ClosedRoutes)]})
+    if block:
+        app.block_thread()
     return app

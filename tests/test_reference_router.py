@@ -32,3 +32,39 @@ def test_follow_ups():
     assert follow_up_paragraph("а пункт 3?") == "3"
     assert follow_up_paragraph("and paragraph 3?") == "3"
     assert follow_up_paragraph("What does paragraph 3 of Article 9 say?") is None
+
+
+@pytest.mark.parametrize(
+    "question,keys",
+    [
+        # no space between the word and the number: the word must not swallow a digit
+        ("Що каже стаття16?", ["16"]),
+        ("пункт2 статті16", ["16.2"]),
+        ("стаття29", ["29"]),
+        ("п.2ст.16", ["16.2"]),
+        ("Article16(2)", ["16.2"]),
+        ("ARTICLE 16 ( 2 )", ["16.2"]),
+        ("art.29 para.7", ["29.7"]),
+        # numbers that name nothing are kept whole, so they are refused instead of cited as something else
+        ("п. 100 ст. 16", ["16.100"]),
+        ("Article 16(100)", ["16.100"]),
+        ("п. -1 ст. 16", ["16.-1"]),
+        ("Article 160", ["160"]),
+        ("п. 02 ст. 16", ["16.2"]),
+        # other scripts' digits are digits; signs that only look like digits are not
+        ("ст. ١٦ п. ٢", ["16.2"]),
+        ("Article １６(２)", ["16.2"]),
+        ("ст. ²", []),
+        # Cyrillic look-alike sub-paragraph letters, and words that merely end in "art."
+        ("пп. а п. 1 ст. 6", ["6.1.a"]),
+        ("Start. 16 people came", []),
+        ("[1, 2, 3]", []),
+    ],
+)
+def test_references_in_any_spacing_script_and_number(question, keys):
+    assert [r.key for r in find_references(question)] == keys
+
+
+def test_follow_up_with_a_paragraph_that_does_not_exist():
+    assert follow_up_paragraph("а пункт 100?") == "100"
+    assert follow_up_paragraph("and paragraph -1?") == "-1"

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MALICIOUS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+MARKDOWN_IMAGE = "![x](http://127.0.0.1:7899/md-img.png)"
 
 
 def _start(assistant):
@@ -185,7 +186,7 @@ def hostile_server(tmp_path_factory):
 
     corpus = tmp_path_factory.mktemp("hostile-corpus")
     (corpus / "convention.txt").write_text(
-        MINI_CONVENTION.replace("без права на це.", f"без права на це. {MALICIOUS}"), encoding="utf-8")
+        MINI_CONVENTION.replace("без права на це.", f"без права на це. {MALICIOUS} {MARKDOWN_IMAGE}"), encoding="utf-8")
     settings = load_settings(environ={}, corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("hostile-index"))
     app, url = _start(Assistant(settings))
     yield url
@@ -202,6 +203,43 @@ def test_script_in_question_and_corpus_is_inert(hostile_server, page):
     assert "<script>window.__pwned = 1</script>" in page.locator("#qa-chat").inner_text()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#qa-provision script, #qa-provision img, #qa-chat img[src='x']").count() == 0
+    # Markdown from the corpus is shown as text: no image, no request for it
+    assert MARKDOWN_IMAGE in page.locator("#qa-chat").inner_text()
+    assert page.locator("#qa-chat img[src*='md-img']").count() == 0
+    assert page.hosts <= {hostile_server.split("/")[2]}, page.hosts
+
+
+def test_unused_routes_are_closed_and_large_bodies_refused(server):
+    import urllib.error
+    import urllib.request
+
+    def status(path: str, data: bytes | None = None, headers: dict | None = None) -> int:
+        request = urllib.request.Request(server + path, data=data, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    boundary = "qa13"
+    upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n\r\n"
+              f"hello\r\n--{boundary}--\r\n").encode()
+    assert status("gradio_api/upload", upload, {"Content-Type": f"multipart/form-data; boundary={boundary}"}) == 404
+    assert status("monitoring/summary") == 404 and status("monitoring") == 404
+    assert status("gradio_api/queue/join", b"x" * 300_000, {"Content-Type": "application/json"}) == 413
+    assert status("config") == 200 and status("gradio_api/info") == 200
+
+
+def test_api_refuses_bad_payloads_with_structured_errors(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    for args, message in [(("What is illegal access?", "", {"a": 1}), "articles filter"),
+                          (("What is illegal access?", "", "1-99999999999"), "outside"),
+                          (("x" * 5000,), "limit")]:
+        result = client.predict(*args, api_name="/ask")
+        assert set(result) == {"question", "error"} and message in result["error"], result
+        assert len(result["question"] or "") <= 201
 
 
 def test_quiz_tab_hides_the_key_until_asked_and_names_downloads(server, page):
