@@ -143,7 +143,7 @@ def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
     if manifest.get("format_version") != FORMAT_VERSION:
         return Status("stale", "index format changed", build, manifest)
     checksums = manifest.get("checksums")
-    if not isinstance(checksums, dict) or set(checksums) != {VECTORS, STORE}:
+    if not isinstance(checksums, dict) or set(checksums) != {VECTORS, VECTORS_EN, STORE}:
         return Status("corrupted", "the manifest's checksums are missing or incomplete", build, manifest)
     for name, expected in checksums.items():
         path = build / name
