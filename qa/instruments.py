@@ -57,6 +57,22 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("un_convention", "Конвенція ООН проти кіберзлочинності", "the United Nations convention against cybercrime",
                None, _rx(r"(?:конвенц\w*\s+оон|оон\w*\s+конвенц|un\s+(?:cyber\w*\s+)?convention|united\s+nations\s+"
                          r"(?:convention|treaty)\s+(?:against|on)\s+cyber|оон\s+проти\s+кібер)")),
+    Instrument("case_law", "судова практика (ЄСПЛ, національні суди)", "case law (the European Court of Human Rights, "
+               "national courts)", None,
+               _rx(r"\bєспл\b|європейськ\w*\s+суд\w*\s+з\s+прав|\becthr\b|european\s+court\s+of\s+human|"
+                   r"\bу\s+справі\b|\bcase\s+of\b|\bv\.\s+[A-Z]|\bпроти\s+[А-ЯІЇЄҐ]\w+\b.{0,20}(?:справ|рішен)|"
+                   r"\bcourt\s+(?:held|ruled|decided)|верховн\w*\s+суд|supreme\s+court")),
+    Instrument("arrest_warrant", "європейський ордер на арешт", "the European arrest warrant", None,
+               _rx(r"європейськ\w*\s+ордер\w*|european\s+arrest\s+warrant|\beaw\b")),
+    Instrument("other_states", "відомості про інші держави (хто ратифікував, їхні застереження)",
+               "facts about other States (who ratified, their reservations)", None,
+               _rx(r"(?:росі\w*|російськ\w*\s+федерац\w*|сша|сполучен\w*\s+штат\w*|китай|кита\w*|польщ\w*|німеччин\w*|"
+                   r"франці\w*|британі\w*|канад\w*|японі\w*|russia\w*|united\s+states|\busa\b|china|poland|germany|"
+                   r"france|united\s+kingdom|\buk\b|canada|japan).{0,60}(?:ратифік\w*|підписал\w*|приєдн\w*|застереж\w*|"
+                   r"ratif\w*|signed|accede\w*|acceded|reservation\w*)|(?:ратифік\w*|ratif\w*|застереж\w*|reservation\w*)"
+                   r".{0,60}(?:росі\w*|сша|китай|russia\w*|united\s+states|\busa\b|china)|скільки\s+держав\s+ратифікувал|"
+                   r"how\s+many\s+(?:states|countries)\s+have\s+ratified|which\s+(?:states|countries)\s+have\s+(?:ratified|signed)|"
+                   r"які\s+(?:держави|країни)\s+(?:ратифікувал|підписал)|list\s+of\s+parties|перелік\s+сторін")),
     Instrument("explanatory_report", "Пояснювальна доповідь до Конвенції та настанови T-CY",
                "the Explanatory Report and the T-CY guidance notes", None,
                _rx(r"пояснювальн\w*\s+доповід\w*|explanatory\s+report|\bt-cy\b|guidance\s+notes?|настанов\w*\s+t-cy")),
@@ -67,7 +83,9 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                    r"computer\s+fraud\s+and\s+abuse\s+act|\bсбу\b|\bsbu\b|\bнабу\b|кіберполіці\w*\s+україни|"
                    r"(?:закон\w*|законодавств\w*)\s+(?:україни|сша|польщ\w*|німеччин\w*)|"
                    r"(?:ukrainian|german|polish|us|u\.s\.|american|french|british)\s+(?:law|legislation|statute|courts?)\b|"
-                   r"law\s+of\s+ukraine|ukraine'?s\s+(?:law|legislation|code|criminal)|"
+                   r"law\s+of\s+ukraine|ukraine'?s\s+(?:law|legislation|code|criminal)|\bкпк\b|"
+                   r"за\s+національн\w*\s+(?:закон|законодавств|прав)\w*|under\s+(?:ukrainian|national)\s+law|"
+                   r"строк\w*\s+давност\w*|limitation\s+period|statute\s+of\s+limitations|"
                    r"(?:скільки|how\s+many)\s+(?:років|years)|(?:років|years)\s+(?:позбавлення\s+волі|ув’язнення|"
                    r"in\s+prison|of\s+imprisonment|in\s+jail)|"
                    r"(?:вбивств\w*|murder\w*|крадіжк\w*|грабіж\w*|robbery|наркотик\w*|drugs?\b|ухилення\s+від\s+податк\w*|"
@@ -92,7 +110,15 @@ def named_instruments(question: str) -> tuple[Instrument, ...]:
     return tuple(found)
 
 
+_MENTION_DOES_NOT_SAY = {
+    # The header dates the Additional Protocol but says nothing of its ratification or entry into force.
+    "additional_protocol": re.compile(r"ратифік|ratif|чинн|force|застос|appl", re.IGNORECASE),
+}
+
+
 def answered_by_mention(question: str, instrument: Instrument) -> bool:
     """'When was the Additional Protocol adopted?', 'Did Ukraine ratify with reservations?': the header that
     mentions the instrument answers whether and when, never what it says."""
-    return instrument.pointer is not None and bool(_ASKS_DATE_ONLY.search(question))
+    silent = _MENTION_DOES_NOT_SAY.get(instrument.key)
+    return (instrument.pointer is not None and bool(_ASKS_DATE_ONLY.search(question))
+            and not (silent and silent.search(question)))
