@@ -40,6 +40,7 @@ PREAMBLE_PENALTY = 0.5
 DEFINITION_BOOST = 0.3
 CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
 EVERYDAY_BOOST = 0.5  # … more so when the text itself never uses that word
+CONCEPT_SHARING = 0.5  # exponent: a question naming n concepts boosts each by 1/n**CONCEPT_SHARING
 CONCEPT_DECAY = 0.6  # later targets of one concept get less
 SCENARIO_CLAUSE_WEIGHT = 0.5  # a fact pattern: the best-matching sentence counts as much as the whole
 MENTION_BOOST = 1.0
@@ -263,8 +264,9 @@ class HybridRetriever:
         return not all(self.index.bm25_en.known(f"en:{t}") for t in match.phrase)
 
     def _boost_concepts(self, q: Question, fused: np.ndarray) -> None:
+        share = 1.0 / max(len(q.concepts), 1) ** CONCEPT_SHARING  # many concepts: each says less
         for concept in q.concepts:
-            weight = EVERYDAY_BOOST if self.everyday(concept) else CONCEPT_BOOST
+            weight = (EVERYDAY_BOOST if self.everyday(concept) else CONCEPT_BOOST) * share
             for rank, target in enumerate(concept.targets):
                 rows = self._article_rows.get(target.article)
                 if rows is None:
