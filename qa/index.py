@@ -35,7 +35,7 @@ from .store import read_store, write_store
 
 FORMAT_VERSION = 1
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
-EMBED_BATCH = 16
+EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
 
 Progress = Callable[[str, float], None]
 
