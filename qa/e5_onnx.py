@@ -266,8 +266,11 @@ def _nbits_weights(model: PackedModel, name: str, cols: int) -> tuple[np.ndarray
     return packed, scales.astype(np.float32).reshape(-1)
 
 
-def build_graph(model: PackedModel, accuracy_level: int = ACCURACY_LEVEL):
-    """The encoder as an ONNX model: input_ids, attention_mask [batch, tokens] → embedding [batch, 384]."""
+def build_graph(model: PackedModel, accuracy_level: int = ACCURACY_LEVEL, float_weights: bool = False):
+    """The encoder as an ONNX model: input_ids, attention_mask [batch, tokens] → embedding [batch, 384].
+
+    `float_weights` dequantizes the linear layers to float32 MatMuls instead (the input for int8
+    quantization, measured against MatMulNBits in bench/weights_q4_vs_int8.py)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -286,6 +289,11 @@ def build_graph(model: PackedModel, accuracy_level: int = ACCURACY_LEVEL):
         return output
 
     def linear(x: str, prefix: str, n_out: int, n_in: int, out: str) -> str:
+        if float_weights:  # only for measuring the int8 alternative (bench/weights_q4_vs_int8.py)
+            codes, block_scales = model.q4(f"{prefix}.w", n_in)
+            dense = (codes.astype(np.float32) - 8) * np.repeat(block_scales.astype(np.float32), QK, axis=1)
+            y = node("MatMul", [x, const(f"{prefix}.w.t", np.ascontiguousarray(dense.T))], f"{out}_mm")
+            return node("Add", [y, const(f"{prefix}.b", model.f32(f"{prefix}.b"))], out)
         packed, scales = _nbits_weights(model, f"{prefix}.w", n_in)
         y = node("MatMulNBits", [x, const(f"{prefix}.w.q4", packed), const(f"{prefix}.w.scales", scales)],
                  f"{out}_mm", domain="com.microsoft", K=n_in, N=n_out, bits=4, block_size=QK,
