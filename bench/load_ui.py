@@ -120,8 +120,14 @@ def main() -> None:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=args.sessions) as pool:
-        clients = list(pool.map(lambda _: connect(url), range(args.sessions)))
+    try:
+        with ThreadPoolExecutor(max_workers=args.sessions) as pool:
+            clients = list(pool.map(lambda _: connect(url), range(args.sessions)))
+    except Exception:
+        if server is not None:  # never leave the server this script started behind
+            server.terminate()
+            server.wait(timeout=30)
+        raise
     start = threading.Barrier(args.sessions + 1)  # every session asks its first question at the same moment
     with ThreadPoolExecutor(max_workers=args.sessions) as pool:
         for i, client in enumerate(clients):
