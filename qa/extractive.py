@@ -25,6 +25,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[А-ЯІЇЄҐA-Z“«\"(])")
 _MARKER_ONLY = re.compile(r"^\s*(?:\d+|[a-z]|[ivx]+)\.\s*$")
 _ITEM = re.compile(r"^\s*(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]+\)|[ivx]+\.|–|-)\s")
 WHOLE_CHUNK_CHARS = 420
+HEADING_CHARS = 60  # a colon-ended sentence shorter than this introduces items without stating a rule
 RELATED_SCORE_RATIO = 0.85
 SCENARIO_SCORE_RATIO = 0.7
 SCENARIO_CITATIONS = 4
@@ -56,14 +57,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def rule_units(text: str) -> list[tuple[int, int]]:
-    """Quotable units: a sentence, or a sentence ending in a colon together with the items it introduces."""
+    """Quotable units: a sentence, or a sentence ending in a colon together with the items it introduces.
+    A bare heading ("For the purposes of this Convention:") carries no rule of its own: its items
+    (the definitions) are units by themselves."""
     units: list[tuple[int, int]] = []
     spans = sentence_spans(text)
     i = 0
     while i < len(spans):
         start, end = spans[i]
         j = i + 1
-        if text[start:end].rstrip().endswith(":"):
+        intro = text[start:end].rstrip()
+        if intro.endswith(":") and len(intro) >= HEADING_CHARS:
             while j < len(spans) and _ITEM.match(text[spans[j][0] : spans[j][1]] + " "):
                 end = spans[j][1]
                 j += 1

@@ -93,7 +93,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 )
 
 # Asking only when or whether a mentioned instrument exists is answered by the mention itself.
-_ASKS_DATE_ONLY = re.compile(r"\b(?:коли|якого\s+числа|дат[аиуі]|when|date)\b|"
+_ASKS_DATE_ONLY = re.compile(r"\b(?:коли|якого\s+числа|дат\w*|when|dated?)\b|"
                              r"^\s*(?:чи|did|has|have|was|is\s+there)\b.{0,80}(?:ратифік|ratif|підпис|sign|існує|exist)",
                              re.IGNORECASE)
 

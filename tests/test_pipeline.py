@@ -102,3 +102,82 @@ def test_json_contract_fields(assistant):
 def test_bad_questions_are_rejected_clearly(assistant, bad):
     with pytest.raises(InvalidQuestion):
         assistant.ask(bad)
+
+
+# Issue 12: questions nobody rehearsed.
+
+def test_murder_in_ukraine_is_declined_as_national_law(assistant):
+    answer = assistant.ask("What is the penalty for murder in Ukraine?")
+    assert answer.abstained and answer.citations == [] and answer.confidence is None
+    assert answer.reason.startswith("outside the corpus: national law")
+    assert "does not" not in answer.answer or "corpus holds" in answer.answer
+    assert answer.see_also  # what the corpus has closest, never cited
+
+
+def test_the_additional_protocol_is_declined_with_a_pointer_to_its_mention(assistant):
+    answer = assistant.ask("What acts does the Additional Protocol require Parties to criminalise?")
+    assert answer.abstained and answer.reason.startswith("outside the corpus: the Additional Protocol")
+    assert answer.see_also[0].chunk_id == "convention:header"
+    assert "only mentions it" in answer.answer
+    dated = assistant.ask("Якою датою датовано Додатковий протокол до Конвенції?")
+    assert not dated.abstained and dated.citations[0].part == "header"
+
+
+def test_personal_context_keeps_the_first_citation(assistant):
+    plain = assistant.ask("What is illegal interception?")
+    wrapped = assistant.ask("I'm a lawyer in Kyiv; my client asks what illegal interception is.")
+    assert plain.citations[0].part == wrapped.citations[0].part == "3"
+    plain_uk = assistant.ask("Що таке втручання у систему?")
+    wrapped_uk = assistant.ask("Я адвокатка з Харкова, пишу висновок для клієнта. Що таке втручання у систему?")
+    assert plain_uk.citations[0].part == wrapped_uk.citations[0].part == "5"
+
+
+def test_the_period_question_opens_with_the_ninety_days(assistant):
+    answer = assistant.ask("For how many days at most can a preservation order under Article 16(2) run?")
+    assert answer.answer.splitlines()[0] == "Answer: «up to a maximum of ninety days» (Article 16(2))."
+    answer_uk = assistant.ask("Скільки днів максимум діє розпорядження про збереження за п. 2 ст. 16?")
+    assert "90 днів" in answer_uk.answer.splitlines()[0]
+
+
+def test_everyday_words_are_answered_not_declined(assistant):
+    answer = assistant.ask("Чи карається DDoS-атака на сайт інтернет-магазину?")
+    assert not answer.abstained and answer.citations[0].part == "5"
+    assert answer.confidence in ("high", "low")
+
+
+def test_a_fact_pattern_cites_each_article_once(assistant):
+    answer = assistant.ask(
+        "Our client runs a web shop. A former employee kept his password, logged into the shop's server "
+        "after he was dismissed and deleted the customer database. Then he flooded the site with requests "
+        "from a botnet so that it was offline for two days. Which provisions of the Convention apply?")
+    parts = [c.part for c in answer.citations]
+    assert not answer.abstained and len(parts) == len(set(parts)) >= 2
+    assert {"2", "4", "5"} & set(parts)
+
+
+def test_quotes_are_whole_rules_with_their_items(assistant):
+    answer = assistant.ask("Which jurisdiction rules does Article 22(1) set for offences on board ships?")
+    quote = answer.citations[0].quote
+    assert not quote.rstrip().endswith(":") and "ship" in quote and "aircraft" in quote
+
+
+# Issue 11: the English text beside the Ukrainian.
+
+def test_english_answer_quotes_the_authentic_text_and_carries_both(assistant):
+    answer = assistant.ask("What does the Convention say about illegal access?")
+    first = answer.citations[0]
+    assert first.part == "2" and first.quote.startswith("Each Party shall adopt")
+    quotes = dict(first.quotes)
+    assert quotes["en"] == first.quote and "без права на це" in quotes["uk"]
+    assert "authentic English text" in answer.answer
+
+
+def test_the_language_switch_changes_the_answer_language_only(assistant):
+    for question in ("Що таке незаконний доступ?", "Які повноваження надає ст. 19?",
+                     "What is a production order?"):
+        uk, en = assistant.ask(question, lang="uk"), assistant.ask(question, lang="en")
+        assert not uk.abstained and not en.abstained
+        assert uk.citations[0].chunk_id == en.citations[0].chunk_id
+        assert (uk.language, en.language) == ("uk", "en")
+        assert en.citations[0].label.startswith("Article") and uk.citations[0].label.endswith(
+            f"ст. {uk.citations[0].article}")
