@@ -35,6 +35,8 @@ def outside_corpus(retrieval: Retrieval) -> Decline | None:
     if any(h.routed for h in retrieval.hits):
         return None
     for instrument in q.instruments:
+        if q.is_scenario and not instrument.named:
+            continue  # "…drug trafficking is coordinated through a server…": context of the facts, not the question
         if not answered_by_mention(q.search_text, instrument):
             return Decline("instrument", instrument)
     if q.concepts or q.references:

@@ -23,6 +23,8 @@ class Instrument:
     name_en: str
     pointer: str | None  # the part of the corpus that mentions it ("header"), if any
     pattern: re.Pattern
+    named: bool = True  # a named instrument; False: a kind of law or fact, which in a client's story is context
+
 
     def to_json(self) -> dict:
         return {"key": self.key, "name_uk": self.name_uk, "name_en": self.name_en, "pointer": self.pointer}
@@ -60,10 +62,10 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("case_law", "судова практика (ЄСПЛ, національні суди)", "case law (the European Court of Human Rights, "
                "national courts)", None,
                _rx(r"\bєспл\b|європейськ\w*\s+суд\w*\s+з\s+прав|\becthr\b|european\s+court\s+of\s+human|"
-                   r"\bу\s+справі\b|\bcase\s+of\b|\bv\.\s+[A-Z]|\bпроти\s+[А-ЯІЇЄҐ]\w+\b.{0,20}(?:справ|рішен)|"
-                   r"\bcourt\s+(?:held|ruled|decided)|верховн\w*\s+суд|supreme\s+court")),
+                   r"\bv\.\s+[A-Z]|«[^»]{2,40}\s+проти\s+[А-ЯІЇЄҐ][^»]{2,40}»|"
+                   r"\bcourt\s+(?:held|ruled|decided)|верховн\w*\s+суд|supreme\s+court"), named=False),
     Instrument("arrest_warrant", "європейський ордер на арешт", "the European arrest warrant", None,
-               _rx(r"європейськ\w*\s+ордер\w*|european\s+arrest\s+warrant|\beaw\b")),
+               _rx(r"європейськ\w*\s+ордер\w*|european\s+arrest\s+warrant|\beaw\b"), named=False),
     Instrument("other_states", "відомості про інші держави (хто ратифікував, їхні застереження)",
                "facts about other States (who ratified, their reservations)", None,
                _rx(r"(?:росі\w*|російськ\w*\s+федерац\w*|сша|сполучен\w*\s+штат\w*|китай|кита\w*|польщ\w*|німеччин\w*|"
@@ -72,7 +74,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                    r"ratif\w*|signed|accede\w*|acceded|reservation\w*)|(?:ратифік\w*|ratif\w*|застереж\w*|reservation\w*)"
                    r".{0,60}(?:росі\w*|сша|китай|russia\w*|united\s+states|\busa\b|china)|скільки\s+держав\s+ратифікувал|"
                    r"how\s+many\s+(?:states|countries)\s+have\s+ratified|which\s+(?:states|countries)\s+have\s+(?:ratified|signed)|"
-                   r"які\s+(?:держави|країни)\s+(?:ратифікувал|підписал)|list\s+of\s+parties|перелік\s+сторін")),
+                   r"які\s+(?:держави|країни)\s+(?:ратифікувал|підписал)|list\s+of\s+parties|перелік\s+сторін"), named=False),
     Instrument("explanatory_report", "Пояснювальна доповідь до Конвенції та настанови T-CY",
                "the Explanatory Report and the T-CY guidance notes", None,
                _rx(r"пояснювальн\w*\s+доповід\w*|explanatory\s+report|\bt-cy\b|guidance\s+notes?|настанов\w*\s+t-cy")),
@@ -89,7 +91,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                    r"(?:скільки|how\s+many)\s+(?:років|years)|(?:років|years)\s+(?:позбавлення\s+волі|ув’язнення|"
                    r"in\s+prison|of\s+imprisonment|in\s+jail)|"
                    r"(?:вбивств\w*|murder\w*|крадіжк\w*|грабіж\w*|robbery|наркотик\w*|drugs?\b|ухилення\s+від\s+податк\w*|"
-                   r"tax\s+evasion|хабар\w*|brib\w*)")),
+                   r"tax\s+evasion|хабар\w*|brib\w*)"), named=False),
 )
 
 # Asking only when or whether a mentioned instrument exists is answered by the mention itself.
