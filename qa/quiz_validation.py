@@ -77,7 +77,7 @@ def validate(item: QuizItem, index: Index) -> list[str]:
             problems.append("matching pairs not distinct")
         for article, title in zip(arts, titles):
             rows = index.by_article(article)
-            own = index.chunks[rows[0]].title_en if rows and lang == "en" else index.chunks[rows[0]].title_uk if rows else None
+            own = None if not rows else index.chunks[rows[0]].title_en if lang == "en" else index.chunks[rows[0]].title_uk
             if title != own:  # the title in the quiz's language, not merely one of the two
                 problems.append("matching pair wrong")
                 break
