@@ -18,14 +18,36 @@ from .titles import CHAPTER_TITLES_EN
 _CODE = re.compile(r"\(\s*(\d{3,4}[_-]\d{2,3})\s*\)")
 
 
-def _paragraph_html(chunk: Chunk, highlighted: bool) -> str:
-    body = html.escape(chunk.text)
+COLUMN_LABELS = (("en", "English (authentic)"), ("uk", "Українська (офіційний переклад)"))
+
+
+def _escaped(text: str) -> str:
+    """Corpus text as HTML text: escaped, database codes turned into links, line breaks kept."""
+    body = html.escape(text)
     body = _CODE.sub(lambda m: f'( <a class="act-link" href="{link_url(m.group(1))}" target="_blank" '
                                f'rel="noopener noreferrer">{m.group(1)}</a> )', body)
-    body = body.replace("\n", "<br>")
+    return body.replace("\n", "<br>")
+
+
+def _version(chunk: Chunk, lang: str) -> tuple[str, tuple]:
+    return (chunk.text_en, chunk.spans_en) if lang == "en" else (chunk.text, chunk.spans)
+
+
+def _paragraph_html(chunk: Chunk, highlighted: bool, lang: str = "uk", subparagraph: str | None = None) -> str:
+    """One language's version of a paragraph. A cited paragraph is marked; when the citation names a
+    sub-paragraph that this version has (same labels in both languages), only that span is marked
+    inside the cited paragraph, so the reader sees the same span in both columns."""
+    text, spans = _version(chunk, lang)
+    span = next((s for s in spans if s.label == subparagraph), None) if highlighted and subparagraph else None
+    if span is not None:
+        body = (_escaped(text[:span.start]) + '<mark class="qa-sub-cited">' + _escaped(text[span.start:span.end])
+                + "</mark>" + _escaped(text[span.end:]))
+    elif highlighted:
+        body = f"<mark>{_escaped(text)}</mark>"
+    else:
+        body = _escaped(text)
     cls = "qa-para qa-cited" if highlighted else "qa-para"
-    inner = f"<mark>{body}</mark>" if highlighted else body
-    return f'<div class="{cls}" data-chunk="{html.escape(chunk.chunk_id)}">{inner}</div>'
+    return f'<div class="{cls}" lang="{lang}" data-chunk="{html.escape(chunk.chunk_id)}">{body}</div>'
 
 
 def siblings(index: Index, chunk: Chunk) -> list[Chunk]:
@@ -47,28 +69,46 @@ def referenced_articles(chunks: list[Chunk]) -> list[str]:
     return list(seen)
 
 
-def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = True) -> str:
-    """The whole article (or part) around `chunk_id`; `highlight` marks that paragraph as the one cited,
-    which is only true when a citation opened it (not the table of contents or a cross-reference)."""
+def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = True,
+                   subparagraph: str | None = None) -> str:
+    """The whole article (or part) around `chunk_id`, the authentic English beside the Ukrainian
+    translation paragraph by paragraph (one column when the part has no English version: the header,
+    commentary). `highlight` marks that paragraph as the one cited, in both columns (and its
+    `subparagraph`, e.g. "a" or "a.ii", where the citation names one); it is only true when a citation
+    opened it (not the table of contents or a cross-reference)."""
     row = index.row_of.get(chunk_id)
     if row is None:
         return f"<p>{html.escape(chunk_id)}: not in the index</p>"
     chunk = index.chunks[row]
     shown = siblings(index, chunk)
+    langs = [code for code, _ in COLUMN_LABELS if code == "uk" or any(c.text_en for c in shown)]
     if chunk.kind == "article":
         heading = f"Стаття {chunk.article} – {chunk.title_uk}"
-        sub = chunk.title_en if lang == "en" else ""
+        sub = f"Article {chunk.article} – {chunk.title_en}" if chunk.title_en else ""
     else:
         heading = chunk.title_uk if chunk.kind != "commentary" else f"Коментар: {chunk.doc_title}"
-        sub = chunk.title_en if lang == "en" and chunk.kind != "commentary" else ""
-    path = " › ".join(chunk.path)
+        sub = chunk.title_en if chunk.kind != "commentary" else ""
+    paths = {"uk": " › ".join(chunk.path), "en": " › ".join(chunk.path_en)}
     parts = [f'<div class="qa-provision" data-article="{html.escape(chunk.article or chunk.kind)}">',
              f"<h3>{html.escape(heading)}</h3>"]
     if sub:
         parts.append(f'<p class="qa-sub">{html.escape(sub)}</p>')
-    if path:
-        parts.append(f'<p class="qa-path">{html.escape(path)}</p>')
-    parts.extend(_paragraph_html(c, highlight and c.chunk_id == chunk_id) for c in shown)
+    grid = "qa-columns qa-two" if len(langs) == 2 else "qa-columns qa-one"
+    parts.append(f'<div class="{grid}">')
+    if len(langs) == 2:
+        parts.extend(f'<div class="qa-col-head" lang="{code}"><b>{html.escape(name)}</b>'
+                     + (f'<p class="qa-path">{html.escape(paths[code])}</p>' if paths[code] else "") + "</div>"
+                     for code, name in COLUMN_LABELS)
+    elif paths["uk"]:
+        parts.append(f'<p class="qa-path">{html.escape(paths["uk"])}</p>')
+    for c in shown:
+        cited = highlight and c.chunk_id == chunk_id
+        for code in langs:
+            if code == "en" and not c.text_en:
+                parts.append('<div class="qa-para qa-missing" lang="en"></div>')
+            else:
+                parts.append(_paragraph_html(c, cited, code, subparagraph if cited else None))
+    parts.append("</div>")
     refs = referenced_articles(shown)
     if refs:
         word = "Refers to" if lang == "en" else "Посилається на"

@@ -23,6 +23,11 @@ DIFFICULTIES = ("easy", "medium", "hard")
 _NUMBER_UNIT = re.compile(r"\b(\d{1,3})\s+(днів|дні|років|роки|рік|місяців|місяці)\b")
 _QUOTED = re.compile(r"“([^”]{3,80})”")
 _LEAD_NUMBER = re.compile(r"^(?:\d+\.\s+)?(?:[a-z]\.\s+)?(?:[ivx]+\.\s+)?")  # "1. a. ii. " list labels
+_LEAD_NUMBER_EN = re.compile(r"^(?:\d+\.\s*)?(?:[a-z]\)\s*)?(?:\(?[ivx]+\)\s*)?")  # "1. a) (i) " in English
+_NUMBER_UNIT_EN = re.compile(r"\b(thirty|sixty|ninety|one hundred and twenty|one hundred and eighty|one|two|three|"
+                             r"six|twelve)\s+(days|months|month|years|year)\b")
+_QUOTED_EN = re.compile(r'"([^"]{3,80})"')
+_DAYS_EN = ("thirty", "sixty", "ninety", "one hundred and twenty", "one hundred and eighty")
 _DAYS = (30, 60, 90, 120, 180)
 _YEARS = (14, 16, 18, 21)
 # One fact changed, each swap reversing what the provision says.
@@ -44,6 +49,23 @@ _SWAPS = (
     ("зберігати конфіденційність факту", "оприлюднювати факт"),
     ("в межах його існуючих технічних можливостей", "незалежно від його технічних можливостей"),
     ("у реальному масштабі часу", "лише після завершення передачі"),
+)
+# The same kinds of change in the authentic English wording (an English quiz quotes the English text).
+_SWAPS_EN = (
+    ("requesting Party", "requested Party"),
+    ("requested Party", "requesting Party"),
+    ("not less than", "not more than"),
+    ("maximum", "minimum"),
+    ("at least one year", "at least three years"),
+    ("intentionally", "negligently"),
+    ("without right", "with right"),
+    ("deprivation of liberty", "community service"),
+    ("Secretary General of the Council of Europe", "President of the European Court of Human Rights"),
+    ("Party may", "Party shall"),
+    ("State may", "State shall"),
+    ("keep confidential", "make public"),
+    ("within its existing technical capability", "regardless of its technical capability"),
+    ("in real-time", "only after the transmission is completed"),
 )
 
 
@@ -92,8 +114,10 @@ class QuizBuilder:
         self._centroids = self._article_centroids()
         # Longest first, then alphabetical: a set's order follows the process's hash seed, and ties in
         # length must not decide which blank a cloze item gets (same seed, same quiz, in any process).
-        self._terms = sorted({uk for _, uk in read_pairs(GLOSSARY_PATH) if len(uk.split()) >= 2},
-                             key=lambda term: (-len(term), term))
+        pairs = read_pairs(GLOSSARY_PATH)
+        self._terms = {lang: sorted({term for term in terms if len(term.split()) >= 2},
+                                    key=lambda term: (-len(term), term))
+                       for lang, terms in (("uk", [uk for _, uk in pairs]), ("en", [en for en, _ in pairs]))}
 
     def _article_centroids(self) -> dict[str, np.ndarray]:
         vectors = self.index.vectors.reconstruct_n(0, self.index.vectors.ntotal)
@@ -116,10 +140,15 @@ class QuizBuilder:
         return chunks
 
     @staticmethod
-    def sentences(chunk: Chunk) -> list[str]:
+    def sentences(chunk: Chunk, lang: str = "uk") -> list[str]:
+        """Quotable sentences of the paragraph in the quiz's language: an English quiz quotes the
+        authentic English text (none when the provision has no English version), a Ukrainian one the
+        official translation."""
+        text = quiz_text(chunk, lang)
+        lead = _LEAD_NUMBER_EN if lang == "en" else _LEAD_NUMBER
         out = []
-        for start, end in sentence_spans(chunk.text):
-            s = _LEAD_NUMBER.sub("", chunk.text[start:end].strip())
+        for start, end in sentence_spans(text):
+            s = lead.sub("", text[start:end].strip())
             if 50 <= len(s) <= 420:
                 out.append(s)
         return out
@@ -139,9 +168,10 @@ class QuizBuilder:
 
     def _cloze(self, chunk: Chunk, sentence: str, request: QuizRequest, rng: random.Random) -> list[QuizItem]:
         frame = FRAMES[request.lang]
-        blanks = [m.group(0) for m in _NUMBER_UNIT.finditer(sentence)]
-        blanks += [m.group(1) for m in _QUOTED.finditer(sentence)]
-        blanks += [t for t in self._terms if t in sentence]
+        en = request.lang == "en"
+        blanks = [m.group(0) for m in (_NUMBER_UNIT_EN if en else _NUMBER_UNIT).finditer(sentence)]
+        blanks += [m.group(1) for m in (_QUOTED_EN if en else _QUOTED).finditer(sentence)]
+        blanks += [t for t in self._terms[request.lang] if t in sentence]
         items = []
         for blank in dict.fromkeys(blanks):
             if sentence.count(blank) != 1:
@@ -159,7 +189,7 @@ class QuizBuilder:
         common = dict(type="tf", lang=request.lang, prompt=frame["tf"], options=options,
                       citation=label(chunk, request.lang), chunk_id=chunk.chunk_id, quote=sentence,
                       article=chunk.article, paragraph=chunk.paragraph, difficulty=request.difficulty)
-        changes = self._changes(sentence, rng)
+        changes = self._changes(sentence, rng, request.lang)
         if not changes:
             return []  # a statement is only worth asking when one of its facts could be changed
         items = [QuizItem(id=f"tf-{_digest(chunk.chunk_id, sentence, 'true')}", text=f"«{sentence}»",
@@ -172,8 +202,16 @@ class QuizBuilder:
         return items
 
     @staticmethod
-    def _changes(sentence: str, rng: random.Random) -> list[tuple[str, str]]:
+    def _changes(sentence: str, rng: random.Random, lang: str = "uk") -> list[tuple[str, str]]:
         changes = []
+        if lang == "en":
+            for m in _NUMBER_UNIT_EN.finditer(sentence):
+                number, unit = m.group(1), m.group(2)
+                pool = _DAYS_EN if unit == "days" else ("one", "two", "three", "six", "twelve")
+                others = [n for n in pool if n != number]
+                if others:
+                    changes.append((m.group(0), f"{rng.choice(others)} {unit}"))
+            return changes + [(a, b) for a, b in _SWAPS_EN if a in sentence]
         for m in _NUMBER_UNIT.finditer(sentence):
             number, unit = int(m.group(1)), m.group(2)
             pool = _DAYS if unit.startswith("дн") else _YEARS if unit.startswith(("рок", "рік")) else (1, 3, 6, 12)
@@ -191,7 +229,20 @@ class QuizBuilder:
             id=f"matching-{_digest(*articles)}", type="matching", lang=request.lang, prompt=frame["matching"],
             text="", pairs=pairs, answer="; ".join(f"{a} → {t}" for a, t in pairs),
             citation=", ".join(provision_label(a, None, None, request.lang) for a in articles),
-            chunk_id=first.chunk_id, quote=first.title_uk, article=articles[0], difficulty=request.difficulty)
+            chunk_id=first.chunk_id, quote=pairs[0][1], article=articles[0], difficulty=request.difficulty)
+
+    def _distinct_titles(self, articles: list[str], lang: str) -> list[str]:
+        """Articles in the given order, skipping any whose title in `lang` an earlier one already has:
+        Articles 16 and 29 share the official English title "Expedited preservation of stored computer
+        data", and a matching item holding both would have two right answers."""
+        seen: set[str] = set()
+        out = []
+        for a in articles:
+            title = self.titles[a][1 if lang == "en" else 0]
+            if title not in seen:
+                seen.add(title)
+                out.append(a)
+        return out
 
     # ---------------------------------------------------------------- options
     def option(self, article: str, lang: str) -> str:
@@ -266,12 +317,12 @@ class QuizBuilder:
             size = max(2, min(request.matching_size + (2 if request.difficulty == "hard" else 0), len(articles)))
             for _ in range(4 * max(4, len(articles))):  # enough groups to choose ones that differ
                 rng.shuffle(articles)
-                group = sorted(articles[:size], key=int)
+                group = sorted(self._distinct_titles(articles, request.lang)[:size], key=int)
                 if len(group) >= 2:
                     pool.append(self._matching(group, request))
         else:
             for chunk in chunks:
-                for sentence in self.sentences(chunk):
+                for sentence in self.sentences(chunk, request.lang):
                     if kind == "which":
                         pool.append(self._which(chunk, sentence, request, rng))
                     elif kind == "cloze":
@@ -280,6 +331,11 @@ class QuizBuilder:
                         pool.extend(self._tf(chunk, sentence, request, rng))
         rng.shuffle(pool)
         return pool
+
+
+def quiz_text(chunk: Chunk, lang: str) -> str:
+    """The text a quiz in `lang` quotes and is checked against: the authentic English or the Ukrainian."""
+    return chunk.text_en if lang == "en" else chunk.text
 
 
 def _matching_articles(item: QuizItem) -> list[str]:

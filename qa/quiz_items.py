@@ -8,8 +8,8 @@ TYPES = ("which", "cloze", "tf", "matching")
 FRAMES = {
     "en": {
         "which": "Which article of the Convention contains this provision?",
-        "cloze": "Fill in the blank (official Ukrainian text):",
-        "tf": "True or false? According to the Convention (official Ukrainian text):",
+        "cloze": "Fill in the blank (authentic English text):",
+        "tf": "True or false? According to the Convention (authentic English text):",
         "matching": "Match each article with its title.",
         "true": "True", "false": "False", "article": "Article",
     },
@@ -28,7 +28,7 @@ BLANK = "_____"
 class QuizItem:
     id: str
     type: str  # which | cloze | tf | matching
-    lang: str  # language of the frame; provision text stays verbatim Ukrainian
+    lang: str  # language of the frame and of the quoted text: authentic English (en) or Ukrainian (uk)
     prompt: str  # the frame ("Which article…?")
     text: str  # the provision excerpt, cloze sentence with a blank, or the statement
     options: tuple[str, ...] = ()  # which / tf

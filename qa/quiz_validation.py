@@ -13,12 +13,19 @@ def _ws(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _corpus_texts(index: Index) -> list[str]:
-    cached = getattr(index, "_quiz_texts", None)
-    if cached is None:
-        cached = [_ws(c.text) for c in index.chunks]
-        index._quiz_texts = cached
-    return cached
+def _text(chunk, lang: str) -> str:
+    """What an item in `lang` is checked against: an English item's key against the authentic English
+    text of the cited paragraph, a Ukrainian item's against the official translation."""
+    return chunk.text_en if lang == "en" else chunk.text
+
+
+def _corpus_texts(index: Index, lang: str = "uk") -> list[str]:
+    cache = getattr(index, "_quiz_texts", None)
+    if cache is None:
+        cache = index._quiz_texts = {}
+    if lang not in cache:
+        cache[lang] = [_ws(_text(c, lang)) for c in index.chunks]
+    return cache[lang]
 
 
 def validate(item: QuizItem, index: Index) -> list[str]:
@@ -35,13 +42,16 @@ def validate(item: QuizItem, index: Index) -> list[str]:
             problems.append("options not distinct")
         if item.options.count(item.answer) != 1:
             problems.append("not exactly one correct option")
-    if item.type != "matching" and _ws(item.quote) not in _ws(chunk.text):
+    lang = "en" if item.lang == "en" else "uk"
+    if item.type != "matching" and (not item.quote.strip() or _ws(item.quote) not in _ws(_text(chunk, lang))):
         problems.append("quote not in cited paragraph")
     if item.type == "which":
-        titles = {c.title_uk.lower() for c in index.chunks if c.article == item.article} | {f"стаття {item.article} "}
+        titles = {(c.title_en if lang == "en" else c.title_uk).lower() for c in index.chunks
+                  if c.article == item.article} | {f"стаття {item.article} ", f"article {item.article} "}
+        titles.discard("")
         if any(t in item.text.lower() for t in titles):
             problems.append("answer leaks into stem")
-        holders = {c.article for c, text in zip(index.chunks, _corpus_texts(index))
+        holders = {c.article for c, text in zip(index.chunks, _corpus_texts(index, lang))
                    if c.source == CONVENTION and _ws(item.quote) in text}
         if holders != {item.article}:
             problems.append("excerpt is not unique to one article")
@@ -54,7 +64,7 @@ def validate(item: QuizItem, index: Index) -> list[str]:
             problems.append("cloze key does not restore the text")
     elif item.type == "tf":
         statement = _ws(item.text.strip("«»"))
-        in_corpus = any(statement in t for t in _corpus_texts(index))
+        in_corpus = any(statement in t for t in _corpus_texts(index, lang))
         says_true = item.correct_index == 0
         if says_true and not in_corpus:
             problems.append("true statement is not verbatim")
@@ -67,7 +77,8 @@ def validate(item: QuizItem, index: Index) -> list[str]:
             problems.append("matching pairs not distinct")
         for article, title in zip(arts, titles):
             rows = index.by_article(article)
-            if not rows or title not in (index.chunks[rows[0]].title_uk, index.chunks[rows[0]].title_en):
+            own = None if not rows else index.chunks[rows[0]].title_en if lang == "en" else index.chunks[rows[0]].title_uk
+            if title != own:  # the title in the quiz's language, not merely one of the two
                 problems.append("matching pair wrong")
                 break
     return problems

@@ -31,6 +31,7 @@ from .language import detect_language  # noqa: E402
 from .pipeline import Assistant  # noqa: E402
 from .question import preview  # noqa: E402
 from .provision_view import (  # noqa: E402
+    COLUMN_LABELS,
     MARKDOWN_SIGNS,
     first_chunk_of_article,
     provision_html,
@@ -80,6 +81,10 @@ CSS = """
 .qa-provision .qa-cited { border-left: 4px solid #e0b000; padding-left: 8px; }
 .qa-provision .qa-para { margin: 0.5em 0; white-space: normal; }
 .qa-provision .qa-path, .qa-provision .qa-sub { color: #666; font-size: 0.9em; margin: 0; }
+.qa-provision .qa-columns.qa-two { display: grid; grid-template-columns: 1fr 1fr; column-gap: 14px; }
+.qa-provision .qa-col-head { border-bottom: 1px solid #ccc; padding-bottom: 4px; }
+.qa-provision .qa-cited:has(mark.qa-sub-cited) { background: #fffbe0; }
+.qa-provision mark.qa-sub-cited { background: #ffe066; }
 #qa-sources table { table-layout: fixed; width: 100%; }
 #qa-sources td, #qa-sources th { overflow-wrap: anywhere; }
 """
@@ -170,18 +175,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                       key=lambda r: ["I", "II", "III", "IV"].index(r) if r in ("I", "II", "III", "IV") else 9)
 
     def copy_text(citation: dict) -> str:
-        return f"{citation['label']} ({citation.get('title', '')}): «{citation['quote']}»"
+        """The citation with its quote in both languages (authentic English first, as in the panel);
+        a provision with one version (commentary) keeps its one quote."""
+        head = f"{citation['label']} ({citation.get('title', '')})"
+        quotes = citation.get("quotes") or {}
+        if not quotes.get("en") or not quotes.get("uk"):
+            return f"{head}: «{citation['quote']}»"
+        return "\n".join([head, *(f"{name}: «{quotes[code]}»" for code, name in COLUMN_LABELS)])
 
     toc_ids = [chunk_id for _, chunk_id in toc_choices]
 
-    def open_chunk(chunk_id: str | None, lang: str, cited: bool = True):
-        """The article around `chunk_id`; only a citation (cited=True) highlights a paragraph."""
+    def open_chunk(chunk_id: str | None, lang: str, cited: bool = True, subparagraph: str | None = None):
+        """The article around `chunk_id`; only a citation (cited=True) highlights a paragraph (and its
+        cited sub-paragraph) in both languages."""
         if not chunk_id or chunk_id not in index.row_of:
             return _hint(lang), gr.update(choices=[], value=None)
         chunk = index.chunks[index.row_of[chunk_id]]
         refs = referenced_articles(siblings(index, chunk))
         choices = [(provision_label(a, None, None, lang), a) for a in refs]
-        return provision_html(index, chunk_id, lang, highlight=cited), gr.update(choices=choices, value=None)
+        return (provision_html(index, chunk_id, lang, highlight=cited, subparagraph=subparagraph),
+                gr.update(choices=choices, value=None))
 
     def relabel(lang: str):
         t = _texts(lang)
@@ -229,8 +242,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     def on_chip(chunk_id: str | None, conv: Conversation, lang_choice: str):
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
-        panel, related = open_chunk(chunk_id, lang)
         cited = next((c for c in conv.citations if c["chunk_id"] == chunk_id), None)
+        panel, related = open_chunk(chunk_id, lang, subparagraph=(cited or {}).get("subparagraph"))
         return panel, related, (copy_text(cited) if cited else "")
 
     def on_related(article: str | None, conv: Conversation, lang_choice: str):
@@ -294,7 +307,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     chapter_filter = gr.CheckboxGroup(choices=chapters, label=t["filter_chapters"] + " / Only chapters")
                 examples = gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question],
                                        label=t["examples"] + " · Examples", elem_id="qa-examples")
-            with gr.Column(scale=2):
+            with gr.Column(scale=3):  # two texts side by side need the width
                 panel = gr.HTML(_hint("auto"), elem_id="qa-provision", label=t["provision"])
                 related = gr.Radio(choices=[], label=t["related"], elem_id="qa-related")
                 with gr.Accordion(t["browse"] + " · Table of contents", open=False, elem_id="qa-toc-box"):

@@ -231,3 +231,59 @@ def test_download_names_say_what_was_asked():
     assert file_name(request, "aiken") == "quiz-en-art14-22_29-which-tf-medium-n20-seed3.txt"
     assert file_name(QuizRequest(seed=7, chapters=frozenset({"II"})), "gift").startswith("quiz-uk-chII-")
     assert file_name(QuizRequest(seed=7), "csv") != file_name(QuizRequest(seed=7, lang="en"), "csv")
+
+
+def test_english_quiz_quotes_and_keys_come_from_the_english_text(builder, real_index):
+    """`qa quiz --lang en` quotes the authentic English text: every quote verbatim in the cited
+    paragraph's `text_en` (not its Ukrainian), cloze keys restore the English sentence, a false statement
+    is absent from every English paragraph, and the same seed gives the same quiz."""
+    request = QuizRequest(count=120, seed=3, lang="en", types=("which", "cloze", "tf"))
+    quiz = builder.build(request)
+    assert len(quiz.items) == 120
+    assert [i.to_json() for i in builder.build(request).items] == [i.to_json() for i in quiz.items]
+    english = [_ws(c.text_en) for c in real_index.chunks if c.text_en]
+    for item in quiz.items:
+        cited = real_index.chunks[real_index.row_of[item.chunk_id]]
+        assert cited.text_en and _ws(item.quote) in _ws(cited.text_en), item.id
+        assert _ws(item.quote) not in _ws(cited.text), item.id
+        assert not re.search("[а-яіїєґ]", item.text + item.answer, re.IGNORECASE), item.id
+        if item.type == "cloze":
+            assert _ws(item.text.replace(BLANK, item.answer)) == _ws(item.quote)
+        elif item.type == "which":
+            assert item.answer == f"Article {cited.article} – {cited.title_en}"
+        elif item.type == "tf" and item.answer == "False":
+            statement = _ws(item.text.strip("«»"))
+            assert not any(statement in t for t in english), item.id
+            assert item.changed[0] in item.quote and item.changed[1] in statement
+    assert {i.type for i in quiz.items} == {"which", "cloze", "tf"}
+    ukrainian = builder.build(QuizRequest(count=60, seed=3, lang="uk", types=("which", "cloze", "tf")))
+    for item in ukrainian.items:
+        cited = real_index.chunks[real_index.row_of[item.chunk_id]]
+        assert _ws(item.quote) in _ws(cited.text), item.id
+
+
+def test_validation_checks_an_english_key_against_the_english_text(builder, real_index):
+    item = builder.build(QuizRequest(count=1, seed=2, lang="en", types=("which",))).items[0]
+    assert validate(item, real_index) == []
+    cited = real_index.chunks[real_index.row_of[item.chunk_id]]
+    ukrainian_quote = builder.sentences(cited, "uk")[0]
+    swapped = QuizItem(**{**item.to_json(), "pairs": (), "changed": None, "quote": ukrainian_quote,
+                          "text": f"«{ukrainian_quote}»"})
+    assert "quote not in cited paragraph" in validate(swapped, real_index)
+
+
+def test_articles_sharing_an_english_title_never_meet_in_one_matching_item(builder, real_index):
+    """Articles 16 and 29 have the same official English title: a matching item holding both would
+    have two right answers."""
+    titles = {c.article: c.title_en for c in real_index.chunks if c.kind == "article"}
+    assert titles["16"] == titles["29"]
+    quiz = builder.build(QuizRequest(count=30, seed=4, lang="en", types=("matching",),
+                                     articles=frozenset({"16", "29", "17", "30", "18"})))
+    assert quiz.items
+    for item in quiz.items:
+        arts = {left.split()[-1] for left, _ in item.pairs}
+        assert not {"16", "29"} <= arts, item.pairs
+        assert len({right for _, right in item.pairs}) == len(item.pairs)
+    both = QuizItem(**{**quiz.items[0].to_json(), "changed": None, "options": (),
+                       "pairs": (("Article 16", titles["16"]), ("Article 29", titles["29"]))})
+    assert "matching pairs not distinct" in validate(both, real_index)

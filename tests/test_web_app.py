@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"  # shown in the README
 MALICIOUS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 MARKDOWN_IMAGE = "![x](http://127.0.0.1:7899/md-img.png)"
 
@@ -63,7 +64,7 @@ def _open_chip(page, text: str) -> None:
     chip = page.locator("#qa-chips label", has_text=text)
     chip.wait_for(timeout=30_000)
     chip.click()
-    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    page.locator("#qa-provision mark").first.wait_for(timeout=10_000)
 
 
 def _strip(answer: dict) -> dict:
@@ -137,10 +138,11 @@ def test_chat_chip_opens_highlighted_article(server, page):
     chip.wait_for(timeout=30_000)
     assert "[1]" in page.locator("#qa-chat").inner_text()
     chip.click()
-    page.locator("#qa-provision mark").wait_for(timeout=10_000)
+    page.locator("#qa-provision mark").first.wait_for(timeout=10_000)
     assert page.locator("#qa-provision h3").inner_text().startswith("Стаття 16")
-    assert "90 днів" in page.locator("#qa-provision .qa-cited").inner_text()
-    assert page.locator("#qa-provision .qa-para").count() == 4
+    assert "90 днів" in page.locator("#qa-provision .qa-cited[lang=uk]").inner_text()
+    assert "ninety days" in page.locator("#qa-provision .qa-cited[lang=en]").inner_text()
+    assert page.locator("#qa-provision .qa-para[lang=uk]").count() == 4
     assert "Article 16(2)" in page.locator("#qa-copy textarea").input_value()
     # the interface follows the question language
     assert page.get_by_text("Cited provisions (click to open)").count() == 1
@@ -160,7 +162,7 @@ def test_follow_up_and_ukrainian_interface(server, page):
     assert page.get_by_text("Цитовані положення (натисніть, щоб відкрити)").count() == 1
     _ask(page, "а пункт 7?")
     _open_chip(page, "п. 7 ст. 29")
-    assert "60 днів" in page.locator("#qa-provision .qa-cited").inner_text()
+    assert "60 днів" in page.locator("#qa-provision .qa-cited[lang=uk]").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-uk.png"), full_page=True)
     page.locator("#qa-new").click()
@@ -275,7 +277,8 @@ def test_contents_open_any_article_without_a_cited_highlight(server, page):
     page.locator("#qa-toc-box").get_by_text("Table of contents").first.click()
     page.locator("#qa-toc-list").get_by_text("ст. 16 –").first.click()
     page.wait_for_function("document.querySelector('#qa-provision h3')?.innerText.startsWith('Стаття 16')")
-    assert page.locator("#qa-provision .qa-para").count() == 4
+    assert page.locator("#qa-provision .qa-para[lang=uk]").count() == 4
+    assert page.locator("#qa-provision .qa-para[lang=en]").count() == 4
     assert page.locator("#qa-provision mark, #qa-provision .qa-cited").count() == 0
     page.locator("#qa-toc input").click()
     page.get_by_role("option", name="ст. 1 –").first.click()
@@ -313,3 +316,61 @@ def test_example_asks_and_labels_follow_the_language(server, page):
     page.wait_for_function("!document.querySelector('#qa-provision').innerText.includes('Натисніть')")
     assert "Click a citation" in page.locator("#qa-provision").inner_text()
     assert "Provision" in page.locator("#qa-sources thead").inner_text()
+
+
+def test_language_switch_sets_the_answer_language_only(server):
+    """The UI's first example, a Ukrainian question, asked with the English switch: answered in English
+    (not declined), citing the same provision first as with the Ukrainian switch, quoting the English text."""
+    from gradio_client import Client
+
+    from qa.web_app import EXAMPLES
+
+    client = Client(server, verbose=False)
+    uk = client.predict(EXAMPLES[0], "uk", api_name="/ask")
+    en = client.predict(EXAMPLES[0], "en", api_name="/ask")
+    assert not uk["abstained"] and not en["abstained"]
+    assert (uk["language"], en["language"]) == ("uk", "en")
+    assert en["citations"][0]["chunk_id"] == uk["citations"][0]["chunk_id"] == "convention:art2"
+    assert en["citations"][0]["quote"] == en["citations"][0]["quotes"]["en"]
+    assert uk["citations"][0]["quotes"] == en["citations"][0]["quotes"]
+
+
+def test_side_by_side_panel_highlights_the_cited_paragraph_in_both_texts(server, page, assistant):
+    """With the English switch, the first (Ukrainian) example is answered in English with the citation
+    the Ukrainian switch gives; its chip opens the article with the authentic English beside the
+    Ukrainian, the cited paragraph marked in both, and the copy box holds the quote in both languages."""
+    from qa.citations import label
+    from qa.web_app import EXAMPLES
+
+    first = assistant.ask(EXAMPLES[0], lang="uk").citations[0]
+    expected = label(assistant.index.chunks[assistant.index.row_of[first.chunk_id]], "en", first.subparagraph)
+    page.goto(server)
+    page.locator("#qa-lang").get_by_text("English").click()
+    page.locator("#qa-examples").get_by_text(EXAMPLES[0]).click()
+    chip = page.locator("#qa-chips label").first
+    chip.wait_for(timeout=30_000)
+    assert chip.inner_text().strip() == expected == "Article 2"
+    chip.click()
+    page.locator("#qa-provision mark").first.wait_for(timeout=10_000)
+    heads = page.locator("#qa-provision .qa-col-head")
+    assert [heads.nth(i).inner_text().split("\n")[0] for i in range(heads.count())] == [
+        "English (authentic)", "Українська (офіційний переклад)"]
+    assert "without right" in page.locator("#qa-provision .qa-cited[lang=en] mark").inner_text()
+    assert "без права на це" in page.locator("#qa-provision .qa-cited[lang=uk] mark").inner_text()
+    copy = page.locator("#qa-copy textarea").input_value()
+    assert "English (authentic): «Each Party shall adopt" in copy and "Українська (офіційний переклад): «Кожна" in copy
+    # a longer article: paragraph beside paragraph, the cited one marked in both columns
+    _ask(page, "What does Article 16(2) say?")
+    page.locator("#qa-chips label", has_text="Article 16(2)").click(timeout=30_000)
+    page.wait_for_function("document.querySelector('#qa-provision h3')?.innerText.startsWith('Стаття 16')")
+    en, uk = (page.locator(f"#qa-provision .qa-cited[lang={code}]") for code in ("en", "uk"))
+    assert "ninety days" in en.locator("mark").inner_text() and "90 днів" in uk.locator("mark").inner_text()
+    assert page.locator("#qa-provision .qa-para[lang=en]").count() == 4
+    left, right = en.bounding_box(), uk.bounding_box()
+    assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5  # side by side, aligned
+    yellow = "rgb(255, 243, 163)"  # the mark's background, in both columns
+    assert en.locator("mark").evaluate("m => getComputedStyle(m).backgroundColor") == yellow
+    assert uk.locator("mark").evaluate("m => getComputedStyle(m).backgroundColor") == yellow
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#qa-provision").screenshot(path=str(SCREENSHOTS / "side-by-side.png"))  # the panel, legible
+    assert page.hosts <= {server.split("/")[2]}, page.hosts
