@@ -180,8 +180,15 @@ class ExtractiveAnswerer:
         return chosen_list
 
     def quote(self, chunk: Chunk, retrieval: Retrieval, lang: str) -> Quote:
+        """The sub-paragraph the question names ("Article 1(d)"), else the unit that carries the question."""
         text = quoted_text(chunk, lang)
         quote_lang = "en" if text is not chunk.text else "uk"
+        spans = chunk.spans_en if quote_lang == "en" else chunk.spans
+        for ref in retrieval.references:
+            if ref.article == chunk.article and ref.subparagraph and ref.paragraph in (None, chunk.paragraph):
+                named = [s for s in spans if s.label == ref.subparagraph]
+                if named:
+                    return Quote(text[named[0].start : named[0].end].strip(), named[0].start, named[0].end)
         return best_quote(text, weigher(self.index.bm25.idf, retrieval.query, quote_lang))
 
     def compose(self, retrieval: Retrieval) -> tuple[str, list[Citation]]:

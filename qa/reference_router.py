@@ -44,6 +44,13 @@ _PATTERNS = [
         rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})\s*\(\s*(?P<para>{_N})\s*\)(?:\s*\((?P<sub>{_LETTER})\))?(?:\s*\((?P<roman>[ivx]+)\))?",
         re.IGNORECASE,
     ),
+    # пп. b ст. 1 / підпункт b статті 1: a lettered sub-paragraph of an article without numbered paragraphs
+    re.compile(rf"(?:пп\.|підпункт\w*)\s*(?P<sub>{_LETTER})\)?\s*{_ART_WORD_UK}\s*(?P<art>{_N})", re.IGNORECASE),
+    # Article 1(d) / ст. 1(d): the same, in brackets
+    re.compile(
+        rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})\s*\(\s*(?P<sub>{_LETTER})\s*\)(?:\s*\((?P<roman>[ivx]+)\))?",
+        re.IGNORECASE,
+    ),
     # Art. 29 para 7 / стаття 16 пункт 2 / ст. 16 п. 2
     re.compile(
         rf"(?:{_ART_WORD_EN}|{_ART_WORD_UK})\s*(?P<art>{_N})\s*,?\s*(?:{_PARA_WORD_EN}|{_PARA_WORD_UK})\s*(?P<para>{_N})(?:\.(?P<sub>{_LETTER})(?:\.(?P<roman>[ivx]+))?)?(?![^\W_])",

@@ -181,3 +181,10 @@ def test_the_language_switch_changes_the_answer_language_only(assistant):
         assert (uk.language, en.language) == ("uk", "en")
         assert en.citations[0].label.startswith("Article") and uk.citations[0].label.endswith(
             f"ст. {uk.citations[0].article}")
+
+
+def test_a_named_subparagraph_is_quoted_and_cited_as_such(assistant):
+    answer = assistant.ask("What does Article 1(d) say?")
+    first = answer.citations[0]
+    assert first.label == "Article 1(d)" and first.quote.startswith('d) "traffic data" means')
+    assert dict(first.quotes)["uk"].startswith("d. “дані про рух інформації” означає")

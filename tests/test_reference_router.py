@@ -1,6 +1,6 @@
 import pytest
 
-from qa.reference_router import find_references, follow_up_paragraph
+from qa.reference_router import Reference, find_references, follow_up_paragraph
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,9 @@ def test_references_in_any_spacing_script_and_number(question, keys):
 def test_follow_up_with_a_paragraph_that_does_not_exist():
     assert follow_up_paragraph("а пункт 100?") == "100"
     assert follow_up_paragraph("and paragraph -1?") == "-1"
+
+
+def test_a_lettered_subparagraph_of_an_article_without_paragraphs():
+    assert find_references("What does Article 1(d) say?") == [Reference("1", None, "d")]
+    assert find_references("Що означає пп. b ст. 1?") == [Reference("1", None, "b")]
+    assert find_references("пп. a п. 1 ст. 6") == [Reference("6", "1", "a")]
