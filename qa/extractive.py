@@ -82,6 +82,8 @@ def best_quote(text: str, weigh: Callable[[str], float]) -> Quote:
         return Quote(text, 0, len(text))
     best, best_score = None, -1.0
     for start, end in rule_units(text):
+        if text[start:end].rstrip().endswith(":"):
+            continue  # a bare heading ("For the purposes of this Convention:") states no rule
         score = weigh(text[start:end])
         if score > best_score + 1e-9:
             best, best_score = (start, end), score

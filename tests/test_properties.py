@@ -51,7 +51,11 @@ def _check_answer(result: dict, index) -> None:
         return
     for citation in result["citations"]:
         chunk = index.chunks[index.row_of[citation["chunk_id"]]]
-        assert _folded(citation["quote"]).rstrip("…") in _folded(chunk.text), citation
+        versions = {"uk": _folded(chunk.text), "en": _folded(chunk.text_en)}
+        quote = _folded(citation["quote"]).rstrip("…")
+        assert quote and (quote in versions["uk"] or quote in versions["en"]), citation
+        for lang, text in citation["quotes"].items():
+            assert _folded(text) and _folded(text) in versions[lang], (lang, citation)
 
 
 @BUDGET
