@@ -20,46 +20,22 @@ import argparse
 import json
 import math
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.config import PROJECT_ROOT  # noqa: E402
+from local_server import start_server  # noqa: E402  (bench/ is on the path when a script runs)
 
 P95_TARGET_MS = 1000.0
 RSS_TOLERANCE = 0.10
-
-
-def start_server() -> tuple[str, subprocess.Popen]:
-    """`qa serve` in its own process on a free loopback port, ready when /config answers."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise SystemExit("qa serve exited:\n" + log.read().decode(errors="replace")[-2000:])
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2):
-                return url, proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("qa serve did not become ready")
 
 
 def client(url: str):

@@ -14,45 +14,19 @@ import argparse
 import json
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.config import PROJECT_ROOT  # noqa: E402
+from local_server import start_server  # noqa: E402  (bench/ is on the path when a script runs)
 
 P50_TARGET_MS = 500.0
-
-
-def _local_server(engine: str) -> tuple[str, subprocess.Popen]:
-    """`qa serve` in its own process on a free loopback port (as users run it), ready when /config answers."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "--embedder-engine", engine, "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300  # first start may build the index
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise SystemExit("qa serve exited before it was ready:\n" + log.read().decode(errors="replace")[-2000:])
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2):
-                return url, proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("qa serve did not become ready in 300 s")
 
 
 WARM_UP_QUESTION = "What is a computer system?"
@@ -116,7 +90,7 @@ def main() -> None:
     server = None
     url = args.url
     if not url:
-        url, server = _local_server(args.engine)
+        url, server = start_server("--embedder-engine", args.engine, timeout=300)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()

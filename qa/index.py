@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .bm25 import BM25
+from .checksums import sha256_file
 from .chunks import Chunk
 from .config import Settings
 from .corpus import corpus_files, corpus_hash, load_chunks
@@ -73,14 +73,6 @@ class Status:
     reason: str
     path: Path | None
     manifest: dict | None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unwritable(index_dir: Path, exc: OSError) -> IndexUnwritable:
@@ -149,7 +141,7 @@ def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
         path = build / name
         if not path.is_file():
             return Status("corrupted", f"{name} is missing", build, manifest)
-        if _sha256(path) != expected:
+        if sha256_file(path) != expected:
             return Status("corrupted", f"{name} does not match its checksum", build, manifest)
     mismatch = _manifest_mismatch(build, manifest)
     if mismatch:
@@ -244,7 +236,7 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
             "english_passages": len(english_rows),
-            "checksums": {name: _sha256(staging / name) for name in (VECTORS, VECTORS_EN, STORE)},
+            "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)},
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
