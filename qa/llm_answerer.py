@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from .citations import Citation, label, quote_is_verbatim, title
+from .citations import Citation, label, quote_is_verbatim, title, version
 from .config import Settings
 from .errors import ConfigError
-from .extractive import best_quote, weigher
+from .extractive import Quote, best_quote, parallel_quotes, weigher
 from .index import Index
 from .prompts import load_templates
 from .retrieval import Hit, Retrieval
@@ -80,7 +80,8 @@ class LLMAnswerer:
         templates = load_templates(self.settings.prompts_dir, "llm", retrieval.lang)
         context = "\n\n".join(
             templates["context_item"].format(marker=n, label=label(h.chunk, retrieval.lang),
-                                             title=title(h.chunk, retrieval.lang), text=h.chunk.text)
+                                             title=title(h.chunk, retrieval.lang),
+                                             text=version(h.chunk, retrieval.lang))
             for n, h in enumerate(hits, start=1))
         return [("system", templates["system"] + "\n\n" + context), ("human", retrieval.question)]
 
@@ -99,7 +100,7 @@ class LLMAnswerer:
 
     def ground(self, text: str, retrieval: Retrieval, hits: list[Hit]) -> tuple[str, list[Citation]]:
         """Renumber valid markers in order of use and attach verbatim quotes; drop everything else."""
-        weigh = weigher(self.index.bm25.idf, retrieval.query, "uk")
+        lang = retrieval.lang
         renumber: dict[int, int] = {}
         for m in _MARKER.finditer(text):
             n = int(m.group(1))
@@ -110,14 +111,20 @@ class LLMAnswerer:
         citations = []
         for original, marker in sorted(renumber.items(), key=lambda kv: kv[1]):
             chunk = hits[original - 1].chunk
-            quote = next((q for q in quotes_in_text if quote_is_verbatim(q, chunk.text)), None)
-            if quote is None:
-                quote = best_quote(chunk.text, weigh).text
+            source = version(chunk, lang)  # the version the model was shown: English for English answers
+            given = next(((q, text_) for q in quotes_in_text for text_ in (source, chunk.text, chunk.text_en)
+                          if text_ and text_.find(q) >= 0), None)
+            if given:  # the model's own quotation, verbatim in either version
+                source = given[1]
+                quote = Quote(given[0], source.find(given[0]), source.find(given[0]) + len(given[0]))
+            on_english = source is not chunk.text
+            if not given:
+                quote = best_quote(source, weigher(self.index.bm25.idf, retrieval.query, "en" if on_english else "uk"))
             citations.append(Citation(marker, chunk.source, chunk.article, chunk.paragraph, None,
-                                      label(chunk, retrieval.lang), chunk.chunk_id, quote,
-                                      title(chunk, retrieval.lang), chunk.part))
-        verbatim = [c.chunk_id for c in citations]
+                                      label(chunk, lang), chunk.chunk_id, quote.text, title(chunk, lang), chunk.part,
+                                      parallel_quotes(chunk, quote, on_english)))
+        cited = [self.index.chunks[self.index.row_of[c.chunk_id]] for c in citations]
         for q in quotes_in_text:  # a quotation the corpus does not contain must not stand as a quotation
-            if not any(quote_is_verbatim(q, self.index.chunks[self.index.row_of[cid]].text) for cid in verbatim):
-                text = text.replace(f"«{q}»", f"[{'unverified quotation removed' if retrieval.lang == 'en' else 'неперевірену цитату вилучено'}]")
+            if not any(quote_is_verbatim(q, c.text) or quote_is_verbatim(q, c.text_en) for c in cited):
+                text = text.replace(f"«{q}»", f"[{'unverified quotation removed' if lang == 'en' else 'неперевірену цитату вилучено'}]")
         return text.strip(), citations

@@ -66,3 +66,12 @@ def test_provider_package_names():
                        "`pip install langchain-openai`")
     assert provider_package("openai:gpt-4o", hint) == "langchain-openai"
     assert provider_package("google_genai:gemini", None) == "langchain-google-genai"
+
+
+def test_llm_citations_quote_the_answer_language_and_carry_both(real_settings, real_index):
+    answer = _assistant(real_settings, real_index, ["Article 2 makes it an offence [1]."]).ask(
+        "What does the Convention say about illegal access?")
+    (citation,) = answer.citations
+    quotes = dict(citation.quotes)
+    assert citation.quote == quotes["en"] and "without right" in quotes["en"]
+    assert "без права на це" in quotes["uk"]
