@@ -71,6 +71,7 @@ class Question:
     instruments: tuple[Instrument, ...]
     asks: str | None  # period | age | number | date | party | condition | yesno | None
     clauses: tuple[str, ...]  # the sentences of a scenario (empty for a short question)
+    clause_terms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # each sentence's (uk_search, en_stems)
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     clause_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -147,6 +148,13 @@ def _content_words(lang: str, uk_lemmas: list[str], stems: list[str]) -> int:
     return sum(1 for w in words if not w.replace("en:", "").isdigit() and w not in _REFERENCE_WORDS)
 
 
+def search_terms(text: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a sentence is matched on lexically: Ukrainian lemmas (+ synonyms; for English, the glossary's
+    Ukrainian lemmas) and English stems."""
+    uk = uk_query_terms(text)[0] if lang == "uk" else glossary().translate(text)
+    return tuple(uk), tuple(en_terms(text))
+
+
 def _concept_sequences(text: str) -> tuple[list[str], list[str]]:
     """Lemma and stem sequences the concept layer is matched on; hyphenated words ("DDoS-атака") also
     count as their parts."""
@@ -180,5 +188,5 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
         about_references=bool(references) and _content_words(lang, uk_lemmas, stems) <= ABOUT_REFERENCE_WORDS,
         follow_up=follow_up_paragraph(search_text), concepts=concepts,
         instruments=named_instruments(search_text), asks=asks_for(search_text), clauses=clauses,
-        vector=vector, clause_vectors=clause_vectors,
+        clause_terms=tuple(search_terms(c, lang) for c in clauses), vector=vector, clause_vectors=clause_vectors,
     )

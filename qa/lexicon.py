@@ -190,14 +190,6 @@ def uk_query_terms(text: str) -> tuple[list[str], list[str]]:
     return terms, via_synonym
 
 
-def query_terms(text: str, lang: str | None = None) -> list[str]:
-    """What a question is matched on lexically: Ukrainian lemmas, plus for English the glossary and English stems."""
-    lang = lang or detect_language(text)
-    if lang == "uk":
-        return uk_query_terms(text)[0]
-    return glossary().translate(text) + en_terms(text)
-
-
 def document_terms(text: str, title_en: str = "") -> list[str]:
     """What a chunk is indexed on: its Ukrainian lemmas, plus its English title as English stems."""
     return uk_terms(text) + (en_terms(title_en) if title_en else []) + en_terms_if_english(text)

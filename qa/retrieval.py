@@ -15,13 +15,14 @@ import numpy as np
 
 from .admission import Admission, cap_query
 from .analysis import Question, analyse
+from .concepts import ConceptMatch
 from .chunks import CONVENTION, Chunk
 from .config import Settings
 from .definitions import defining_rows, find_definitions
 from .errors import QAError
 from .index import Index
 from .instruments import answered_by_mention
-from .lexicon import en_stem, uk_lemma, uk_synonyms
+from .lexicon import en_stem, glossary, uk_lemma, uk_synonyms
 from .question import preview
 from .reference_router import Reference
 
@@ -250,13 +251,12 @@ class HybridRetriever:
     def _best_clause(self, q: Question) -> np.ndarray:
         """Per chunk, the best fused score any one sentence of the scenario gives it."""
         best = np.full(len(self.index.chunks), -np.inf, dtype=np.float32)
-        for clause, vector in zip(q.clauses, q.clause_vectors):
-            sub = analyse_terms(clause, q.lang)
-            lexical = self._lexical(sub[0], sub[1], q.lang)
+        for (uk_search, en_stems), vector in zip(q.clause_terms, q.clause_vectors):
+            lexical = self._lexical(uk_search, en_stems, q.lang)
             best = np.maximum(best, self._fuse(self._dense(vector[None, :], q.lang), lexical, q.lang, 1.0))
         return best
 
-    def everyday(self, match) -> bool:
+    def everyday(self, match: ConceptMatch) -> bool:
         """Named in words the text itself does not use ("DDoS", "фішинг"): then the annotation is the only
         lexical link to the provision and counts for more than a concept named in the Convention's words."""
         if match.lang == "uk":
@@ -354,15 +354,6 @@ class HybridRetriever:
         return (wd * d + wl * l) / max(wd + wl, 1e-6)
 
 
-def analyse_terms(text: str, lang: str) -> tuple[list[str], list[str]]:
-    """Search terms of one sentence of a scenario (the whole question was analysed already)."""
-    from .lexicon import en_terms, glossary, uk_query_terms
-
-    if lang == "uk":
-        return uk_query_terms(text)[0], []
-    return glossary().translate(text), en_terms(text)
-
-
 # Words that name a legal instrument: a question about an instrument the corpus never mentions
 # (a national code, the GDPR) is about something else, however convention-like its other words are.
 _INSTRUMENT = re.compile(r"^(кодекс\w*|директив\w*|регламент\w*|code|directive|regulation|statute|act)$")
@@ -376,8 +367,6 @@ def lexical_coverage(q: Question, index: Index) -> float:
     A word the corpus has never seen weighs as much as the rarest word it has. Ukrainian lemmas also
     count as known when the corpus has a word of the same stem ("обмежувати" / "обмеження").
     """
-    from .lexicon import glossary
-
     bm25, bm25_en = index.bm25, index.bm25_en
     vocabulary = bm25.prefixes(PREFIX)
     if q.lang == "uk":
