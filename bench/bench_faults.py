@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.config import PROJECT_ROOT  # noqa: E402
 from local_server import start_server  # noqa: E402  (bench/ is on the path when a script runs)
+
+from qa.config import PROJECT_ROOT  # noqa: E402
 
 P95_TARGET_MS = 1000.0
 RSS_TOLERANCE = 0.10

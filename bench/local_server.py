@@ -17,7 +17,7 @@ def start_server(*cli_options: str, timeout: float = 600) -> tuple[str, subproce
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", *cli_options, "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "qa", *cli_options, "serve", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + timeout

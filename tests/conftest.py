@@ -80,7 +80,7 @@ def real_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def assistant(real_settings):
-    from qa.pipeline import Assistant
+    from qa.answering.pipeline import Assistant
 
     return Assistant(real_settings)
 
@@ -101,7 +101,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(assistant):
     """One live Gradio server over the shared index for the whole run (API, browser and route tests)."""
-    from qa.web_app import serve
+    from qa.surfaces.web_server import serve
 
     port = free_port()
     app = serve(assistant, port=port, block=False)

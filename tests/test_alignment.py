@@ -5,14 +5,14 @@ import warnings
 
 import pytest
 
-from qa.alignment import AlignmentReport, AlignmentWarning, align, check
-from qa.chunks import Chunk
-from qa.convention_parser import parse_convention
-from qa.corpus import ENGLISH_SOURCE, corpus_files, load_chunks, load_corpus, source_texts
-from qa.english_parser import english_source_text, parse_english
 from qa.errors import CorpusError
-from qa.store import read_store, write_store
-from qa.titles import ARTICLE_TITLES_EN
+from qa.indexing.store import read_store, write_store
+from qa.sources.alignment import AlignmentReport, AlignmentWarning, align, check
+from qa.sources.chunks import Chunk
+from qa.sources.convention_parser import parse_convention
+from qa.sources.corpus import ENGLISH_SOURCE, corpus_files, load_chunks, load_corpus, source_texts
+from qa.sources.english_parser import english_source_text, parse_english
+from qa.sources.titles import ARTICLE_TITLES_EN
 
 from .conftest import CONVENTION_FILE, CORPUS_DIR, MINI_CONVENTION
 

@@ -1,9 +1,9 @@
 """The question analysed once: language, transliteration, what it asks for, scenarios, concepts, instruments."""
 
-from qa.analysis import analyse, asks_for, looks_transliterated, scenario_clauses, transliterate
-from qa.concepts import concept_layer
-from qa.instruments import answered_by_mention, named_instruments
-from qa.lexicon import en_stem, tokens, uk_lemma
+from qa.retrieval.analysis import analyse, asks_for, looks_transliterated, scenario_clauses, transliterate
+from qa.retrieval.concepts import concept_layer
+from qa.retrieval.instruments import answered_by_mention, named_instruments
+from qa.sources.lexicon import en_stem, tokens, uk_lemma
 
 
 def test_latin_transliteration_is_read_as_ukrainian():

@@ -19,7 +19,7 @@ def env(real_settings, assistant):  # `assistant` makes sure the shared index is
 
 
 def qa(env, *args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "qa", *args], env=env, capture_output=True, text=True,
                           input=stdin, timeout=300)
 
 
@@ -116,7 +116,7 @@ def test_llm_setup_errors_are_one_line_and_exit_2(env, model, message):
 
 
 def test_aiken_export_holds_what_it_says(env, tmp_path):
-    from qa.quiz_formats import read_aiken
+    from qa.quizzes.formats import read_aiken
 
     out = qa(env, "quiz", "--types", "matching", "--format", "aiken", "-o", str(tmp_path / "m.txt"))
     assert out.returncode == 2 and "Aiken holds only single-answer items" in out.stderr

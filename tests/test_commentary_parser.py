@@ -1,4 +1,4 @@
-from qa.commentary_parser import parse_commentary
+from qa.sources.commentary_parser import parse_commentary
 
 from .conftest import CORPUS_DIR
 

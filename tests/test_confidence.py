@@ -3,7 +3,7 @@
 import json
 import random
 
-from qa.confidence import FEATURES, ConfidenceModel, fit, load_model, reliability
+from qa.retrieval.confidence import FEATURES, ConfidenceModel, fit, load_model, reliability
 
 
 def _rows(n: int, seed: int):

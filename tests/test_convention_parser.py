@@ -1,8 +1,8 @@
 import pytest
 
-from qa.convention_parser import parse_convention
 from qa.errors import CorpusError
-from qa.titles import ARTICLE_TITLES_EN
+from qa.sources.convention_parser import parse_convention
+from qa.sources.titles import ARTICLE_TITLES_EN
 
 from .conftest import CONVENTION_FILE, MINI_CONVENTION
 

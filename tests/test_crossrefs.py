@@ -1,4 +1,4 @@
-from qa.crossrefs import extract_links, extract_refs, link_url
+from qa.sources.crossrefs import extract_links, extract_refs, link_url
 
 
 def test_ranges_lists_and_dotted_references():

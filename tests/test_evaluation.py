@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from qa.chunks import Chunk
-from qa.evaluation import check_thresholds, mrr_at, ndcg_at, recall_at, retrieved_parts, score
+from qa.evaluation.scoring import check_thresholds, mrr_at, ndcg_at, recall_at, retrieved_parts, score
+from qa.sources.chunks import Chunk
 
 CHUNKS = [
     Chunk("convention:art2", "convention", "article", "доступ без права на це.", "uk", 0, article="2"),

@@ -1,6 +1,6 @@
 """Quotes are whole rules, and answers lead with the value asked for, verbatim."""
 
-from qa.extractive import asked_value, best_quote, rule_units, sentence_spans
+from qa.answering.extractive import asked_value, best_quote, rule_units, sentence_spans
 
 RULE = ("1. Each Party shall adopt such measures as may be necessary to establish jurisdiction over any "
         "offence established in accordance with Articles 2 through 11 of this Convention, when committed:\n"

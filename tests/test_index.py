@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from qa.errors import IndexCorrupted
-from qa.index import CURRENT, check_status, current_build, open_index
+from qa.indexing.index import CURRENT, check_status, current_build, open_index
 
 
 def test_build_writes_faiss_sqlite_and_manifest(mini_settings):

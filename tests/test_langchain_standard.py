@@ -8,9 +8,9 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests, RetrieversIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from qa.embedders import get_embedder
-from qa.langchain_adapters import ConventionEmbeddings, ConventionRetriever
-from qa.retrieval import HybridRetriever
+from qa.indexing.embedders import get_embedder
+from qa.retrieval.hybrid import HybridRetriever
+from qa.surfaces.langchain_adapters import ConventionEmbeddings, ConventionRetriever
 
 
 class _Embedder:

@@ -1,4 +1,4 @@
-from qa.language import detect_language
+from qa.sources.language import detect_language
 
 
 def test_detects_ukrainian_and_english():

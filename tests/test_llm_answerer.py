@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from qa.pipeline import Assistant
+from qa.answering.pipeline import Assistant
 
 
 def _assistant(real_settings, real_index, responses):
@@ -59,7 +59,7 @@ def test_a_chat_model_that_fails_is_one_config_error(real_settings, real_index):
 
 
 def test_provider_package_names():
-    from qa.llm_answerer import provider_package
+    from qa.answering.llm_answerer import provider_package
 
     assert provider_package("ollama:llama3.1", AttributeError("no attribute ChatOllama")) == "langchain-ollama"
     hint = ImportError("Initializing ChatOpenAI requires the langchain-openai package. Please install it with "

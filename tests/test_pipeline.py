@@ -2,9 +2,9 @@
 
 import pytest
 
-from qa.citations import quote_is_verbatim
+from qa.answering.citations import quote_is_verbatim
 from qa.errors import InvalidQuestion
-from qa.retrieval import Filters
+from qa.retrieval.filters import Filters
 
 
 def test_article_16_2_by_reference(assistant):

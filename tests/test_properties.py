@@ -61,7 +61,7 @@ def _check_answer(result: dict, index) -> None:
 @BUDGET
 @given(question=QUESTION)
 def test_any_question_is_answered_or_refused_cleanly(assistant, question):
-    from qa.web_app import api_answer
+    from qa.surfaces.web_app import api_answer
 
     _check_answer(api_answer(assistant, question), assistant.index)
 
@@ -107,7 +107,7 @@ def _exists(index, article: str, paragraph: str | None) -> bool:
 @BUDGET
 @given(case=references())
 def test_references_route_to_the_named_provision_or_are_refused(assistant, case):
-    from qa.reference_router import find_references
+    from qa.retrieval.reference_router import find_references
 
     question, article, paragraph = case
     assert [(r.article, r.paragraph) for r in find_references(question)] == [(article, paragraph)], question
@@ -145,7 +145,7 @@ BATCH_LINE = st.one_of(
 @CHEAP
 @given(lines=st.lists(BATCH_LINE, min_size=1, max_size=6))
 def test_batch_reader_never_raises(lines):
-    from qa.cli import _batch_lines
+    from qa.surfaces.cli import _batch_lines
 
     data = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
     items = list(_batch_lines(io.BytesIO(data)))
@@ -172,7 +172,7 @@ FILTER_VALUE = st.one_of(
 @CHEAP
 @given(value=FILTER_VALUE)
 def test_filter_values_are_validated(value):
-    from qa.retrieval import ARTICLE_COUNT, CHAPTERS, parse_articles, parse_chapters
+    from qa.retrieval.filters import ARTICLE_COUNT, CHAPTERS, parse_articles, parse_chapters
 
     for parse, allowed in ((parse_articles, {str(n) for n in range(1, ARTICLE_COUNT + 1)}), (parse_chapters, set(CHAPTERS))):
         try:
@@ -194,7 +194,7 @@ PAYLOAD_VALUE = st.one_of(st.none(), st.integers(), st.text(PROBE_ALPHABET, max_
        articles=st.one_of(st.sampled_from(["", "", "2-13", "16"]), FILTER_VALUE),
        chapters=st.one_of(st.sampled_from(["", "", "II", "III"]), FILTER_VALUE))
 def test_api_payloads_get_structured_answers(assistant, question, lang, articles, chapters):
-    from qa.web_app import api_answer
+    from qa.surfaces.web_app import api_answer
 
     _check_answer(api_answer(assistant, question, lang, articles, chapters), assistant.index)
 
@@ -202,7 +202,7 @@ def test_api_payloads_get_structured_answers(assistant, question, lang, articles
 @pytest.mark.parametrize("question", ["What does Article 16(2) say?", "Що таке незаконний доступ?"])
 def test_quote_check_accepts_real_answers(assistant, question):
     """The suite's verbatim check is not vacuous: real answers carry quotes and pass it."""
-    from qa.web_app import api_answer
+    from qa.surfaces.web_app import api_answer
 
     result = api_answer(assistant, question)
     assert result["citations"]

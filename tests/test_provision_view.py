@@ -7,8 +7,8 @@ import re
 from dataclasses import replace
 from types import SimpleNamespace
 
-from qa.chunks import Span
-from qa.provision_view import COLUMN_LABELS, provision_html, toc, toc_markdown
+from qa.sources.chunks import Span
+from qa.surfaces.provision_view import COLUMN_LABELS, provision_html, toc, toc_markdown
 
 
 def _paras(html_text: str, lang: str) -> list[str]:
@@ -57,7 +57,7 @@ def test_parts_without_an_english_version_show_their_one_text(real_index):
 
 
 def test_both_texts_are_escaped_as_text():
-    from qa.chunks import Chunk
+    from qa.sources.chunks import Chunk
 
     hostile = '<script>window.__pwned = 1</script> ![x](http://127.0.0.1:7899/md-img.png)'
     chunk = Chunk(chunk_id="convention:art2", source="convention", kind="article", text=f"Стаття {hostile}",

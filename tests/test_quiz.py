@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from qa.quiz_builder import QuizBuilder, QuizRequest
-from qa.quiz_formats import export, read_aiken, read_csv, read_gift, to_gift
-from qa.quiz_items import BLANK, QuizItem
-from qa.quiz_validation import validate
+from qa.quizzes.builder import QuizBuilder, QuizRequest
+from qa.quizzes.formats import export, read_aiken, read_csv, read_gift, to_gift
+from qa.quizzes.items import BLANK, QuizItem
+from qa.quizzes.validation import validate
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_exports_parse_back_item_by_item(builder):
 
 
 def test_gift_reader_is_strict():
-    from qa.quiz_formats import FormatError
+    from qa.quizzes.formats import FormatError
 
     with pytest.raises(FormatError):
         read_gift("::t:: stem {=a =b}")  # two correct options in multiple choice
@@ -142,7 +142,7 @@ def test_gift_reader_is_strict():
 
 def test_gift_characters_in_provision_text_round_trip(tmp_path):
     from qa.config import load_settings
-    from qa.index import open_index
+    from qa.indexing.index import open_index
 
     from .conftest import MINI_CONVENTION
 
@@ -168,7 +168,7 @@ def _quiz_cli(env: dict, hash_seed: str, *args: str) -> str:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "quiz", *args], env=dict(env, PYTHONHASHSEED=hash_seed),
+    out = subprocess.run([sys.executable, "-m", "qa", "quiz", *args], env=dict(env, PYTHONHASHSEED=hash_seed),
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return out.stdout
@@ -212,7 +212,7 @@ def test_items_spread_over_types_articles_and_answers(builder):
 
 def test_csv_opens_in_spreadsheets_as_utf8(builder):
     """Excel reads a CSV without a byte-order mark in the local code page: Cyrillic becomes mojibake."""
-    from qa.quiz_formats import CSV_BOM
+    from qa.quizzes.formats import CSV_BOM
 
     quiz = builder.build(QuizRequest(count=5, seed=1, lang="uk"))
     data = export(quiz, "csv").encode("utf-8")
@@ -224,7 +224,7 @@ def test_csv_opens_in_spreadsheets_as_utf8(builder):
 
 
 def test_download_names_say_what_was_asked():
-    from qa.quiz_formats import file_name
+    from qa.quizzes.formats import file_name
 
     request = QuizRequest(count=20, seed=3, lang="en", types=("which", "tf"),
                           articles=frozenset(str(n) for n in [*range(14, 23), 29]))

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.reference_router import Reference, find_references, follow_up_paragraph
+from qa.retrieval.reference_router import Reference, find_references, follow_up_paragraph
 
 
 @pytest.mark.parametrize(

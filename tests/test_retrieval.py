@@ -1,7 +1,7 @@
 import pytest
 
-from qa.langchain_adapters import ConventionRetriever
-from qa.retrieval import HybridRetriever
+from qa.retrieval.hybrid import HybridRetriever
+from qa.surfaces.langchain_adapters import ConventionRetriever
 
 
 def test_modes_rank_the_obvious_article_first(real_index, real_settings):

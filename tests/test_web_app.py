@@ -24,7 +24,7 @@ MARKDOWN_IMAGE = "![x](http://127.0.0.1:7899/md-img.png)"
 
 
 def _start(assistant):
-    from qa.web_app import serve
+    from qa.surfaces.web_server import serve
 
     port = free_port()
     return serve(assistant, port=port, block=False), f"http://127.0.0.1:{port}/"
@@ -79,7 +79,7 @@ def test_api_matches_cli_json(server, real_settings):
     questions = ["What does Article 16(2) say?", "Що таке незаконний доступ?", "What is the capital of France?"]
     env = dict(os.environ, QA_INDEX_DIR=str(real_settings.index_dir), QA_CORPUS_DIR=str(real_settings.corpus_dir))
     batch = "".join(json.dumps({"id": str(n), "question": q}, ensure_ascii=False) + "\n" for n, q in enumerate(questions))
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", "--file", "-"], env=env, input=batch,
+    out = subprocess.run([sys.executable, "-m", "qa", "ask", "--json", "--file", "-"], env=env, input=batch,
                          capture_output=True, text=True, check=True).stdout  # one process: one model load
     for q, line in zip(questions, out.splitlines(), strict=True):
         api = client.predict(q, api_name="/ask")
@@ -118,7 +118,7 @@ def test_served_queue_follows_settings_and_keeps_per_request_bookkeeping_bounded
     """The knobs `qa serve` sets on Gradio's queue: if a Gradio upgrade renames them, this says so."""
     from dataclasses import replace
 
-    from qa.pipeline import Assistant
+    from qa.answering.pipeline import Assistant
 
     narrow = Assistant(replace(assistant.settings, serve_concurrency=3), index=assistant.index,
                        retriever=assistant.retriever)
@@ -181,8 +181,8 @@ def test_database_codes_link_to_the_legislation_database(server, page):
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
+    from qa.answering.pipeline import Assistant
     from qa.config import load_settings
-    from qa.pipeline import Assistant
 
     from .conftest import MINI_CONVENTION
 
@@ -323,7 +323,7 @@ def test_language_switch_sets_the_answer_language_only(server):
     (not declined), citing the same provision first as with the Ukrainian switch, quoting the English text."""
     from gradio_client import Client
 
-    from qa.web_app import EXAMPLES
+    from qa.surfaces.web_text import EXAMPLES
 
     client = Client(server, verbose=False)
     uk = client.predict(EXAMPLES[0], "uk", api_name="/ask")
@@ -339,8 +339,8 @@ def test_side_by_side_panel_highlights_the_cited_paragraph_in_both_texts(server,
     """With the English switch, the first (Ukrainian) example is answered in English with the citation
     the Ukrainian switch gives; its chip opens the article with the authentic English beside the
     Ukrainian, the cited paragraph marked in both, and the copy box holds the quote in both languages."""
-    from qa.citations import label
-    from qa.web_app import EXAMPLES
+    from qa.answering.citations import label
+    from qa.surfaces.web_text import EXAMPLES
 
     first = assistant.ask(EXAMPLES[0], lang="uk").citations[0]
     expected = label(assistant.index.chunks[assistant.index.row_of[first.chunk_id]], "en", first.subparagraph)

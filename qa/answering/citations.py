@@ -1,0 +1,103 @@
+"""Citations: labels in the formats lawyers use, and the check that every quote is verbatim corpus text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from ..sources.chunks import CLOSING, CONVENTION, HEADER, PREAMBLE, Chunk
+
+PART_LABELS = {HEADER: ("Відомості про документ", "Document details"), CLOSING: ("Заключна формула", "Closing formula")}
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    source: str
+    article: str | None
+    paragraph: str | None
+    subparagraph: str | None
+    label: str
+    chunk_id: str
+    quote: str
+    title: str = ""
+    part: str = ""  # article number, "header"/"preamble"/"closing", or the commentary id: what scoring compares
+    quotes: tuple[tuple[str, str], ...] = ()  # the same span in each language the provision has: (("uk", …), ("en", …))
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["quotes"] = dict(self.quotes)
+        return data
+
+
+def _sub_parts(sub: str) -> tuple[str, str | None]:
+    letter, _, roman = sub.partition(".")
+    return letter, roman or None
+
+
+def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
+    """`п. 2 ст. 16` / `Article 16(2)`; `пп. a п. 1 ст. 6` / `Article 6(1)(a)`; commentary and parts by name."""
+    if chunk.source != CONVENTION:
+        word = "Коментар" if lang == "uk" else "Commentary"
+        para = "абз." if lang == "uk" else "para."
+        return f"{word}: {chunk.doc_title}, {para} {chunk.paragraph}"
+    if chunk.kind in PART_LABELS:
+        uk, en = PART_LABELS[chunk.kind]
+        return uk if lang == "uk" else en
+    if chunk.kind == PREAMBLE:
+        return f"Преамбула, абз. {chunk.paragraph}" if lang == "uk" else f"Preamble, recital {chunk.paragraph}"
+    return provision_label(chunk.article, chunk.paragraph, subparagraph, lang)
+
+
+def provision_label(article: str, paragraph: str | None, subparagraph: str | None, lang: str) -> str:
+    """The one place the citation formats of the design brief are written."""
+    if lang == "uk":
+        parts = []
+        if subparagraph:
+            letter, roman = _sub_parts(subparagraph)
+            parts.append(f"пп. {letter}({roman})" if roman else f"пп. {letter}")
+        if paragraph:
+            parts.append(f"п. {paragraph}")
+        parts.append(f"ст. {article}")
+        return " ".join(parts)
+    text = f"Article {article}"
+    if paragraph:
+        text += f"({paragraph})"
+    if subparagraph:
+        letter, roman = _sub_parts(subparagraph)
+        text += f"({letter})" + (f"({roman})" if roman else "")
+    return text
+
+
+def title(chunk: Chunk, lang: str) -> str:
+    return chunk.title_uk if lang == "uk" else (chunk.title_en or chunk.title_uk)
+
+
+def normalise_ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def quote_is_verbatim(quote: str, chunk_text: str) -> bool:
+    """Verbatim means: the quote occurs in the chunk, only line breaks and runs of spaces may differ."""
+    q = normalise_ws(quote)
+    return bool(q) and q in normalise_ws(chunk_text)
+
+
+def version(chunk: Chunk, lang: str) -> str:
+    """A provision's text in one language: the English version, or the chunk's own text."""
+    return chunk.text_en if lang == "en" and chunk.text_en else chunk.text
+
+
+def unsupported(citations: list[Citation], retrieved: dict[str, Chunk]) -> list[str]:
+    """Problems with a citation list: cited chunks that were not retrieved, quotes not in the corpus
+    (the quote in either version, each of `quotes` in its own language's version)."""
+    problems = []
+    for c in citations:
+        chunk = retrieved.get(c.chunk_id)
+        if chunk is None:
+            problems.append(f"[{c.marker}] {c.label}: chunk {c.chunk_id} was not retrieved")
+        elif not (quote_is_verbatim(c.quote, chunk.text) or quote_is_verbatim(c.quote, chunk.text_en)):
+            problems.append(f"[{c.marker}] {c.label}: quote is not verbatim corpus text")
+        elif any(not quote_is_verbatim(q, version(chunk, lang)) for lang, q in c.quotes):
+            problems.append(f"[{c.marker}] {c.label}: a quote in `quotes` is not verbatim corpus text")
+    return problems

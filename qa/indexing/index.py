@@ -1,0 +1,325 @@
+"""Built artefacts on disk: FAISS vectors + SQLite chunk store + manifest, swapped in atomically.
+
+Layout: `<index_dir>/CURRENT` names the live build folder; a build is written aside in a
+temporary folder and only then named in CURRENT (os.replace), so a reader never sees half an
+index. The manifest records what the build was made from; a build whose corpus or embedder
+differs from the current settings is stale, one whose files do not match their checksums is
+corrupted, and either is rebuilt (or refused) — never silently used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from ..checksums import sha256_file
+from ..config import Settings
+from ..errors import IndexCorrupted, IndexUnwritable
+from ..sources.chunks import Chunk
+from ..sources.corpus import corpus_files, corpus_hash, load_chunks
+from ..sources.lexicon import document_terms, en_terms
+from .bm25 import BM25
+from .embedders import Embedder, embedder_for
+from .store import read_store, write_store
+
+FORMAT_VERSION = 2
+VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
+VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
+EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
+
+Progress = Callable[[str, float], None]
+
+
+def _quiet(_message: str, _fraction: float) -> None:
+    pass
+
+
+@dataclass
+class Index:
+    """A loaded, verified index: chunks in FAISS row order, the vectors, and the lexical index."""
+
+    chunks: list[Chunk]
+    vectors: object  # faiss.Index
+    bm25: BM25
+    manifest: dict
+    embedder: Embedder
+    path: Path
+    vectors_en: object | None = None  # faiss.Index of the English versions, row for row
+
+    def __post_init__(self) -> None:
+        self.row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.bm25_en = BM25([en_terms(f"{c.title_en} {c.english_text()}") if c.english_text() else []
+                             for c in self.chunks])
+
+    def by_article(self, article: str) -> list[int]:
+        return [i for i, c in enumerate(self.chunks) if c.source == "convention" and c.article == article]
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str  # ok | missing | stale | corrupted
+    reason: str
+    path: Path | None
+    manifest: dict | None
+
+
+def _unwritable(index_dir: Path, exc: OSError) -> IndexUnwritable:
+    return IndexUnwritable(f"cannot write the index folder {index_dir} ({exc.strerror or exc}); "
+                           "choose another with --index-dir or QA_INDEX_DIR")
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One builder at a time per index folder; others wait, then find the fresh build."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+_BUILD_NAME = re.compile(r"build-[A-Za-z0-9_.-]+")
+
+
+def _pointer(index_dir: Path) -> tuple[Path | None, str | None]:
+    """(the build CURRENT names, None), (None, None) when there is no CURRENT, or (None, what is wrong)."""
+    pointer = index_dir / CURRENT
+    if not pointer.exists() and not pointer.is_symlink():
+        return None, None
+    if not pointer.is_file():
+        return None, f"{CURRENT} is not a file"
+    try:
+        name = pointer.read_bytes()[:256].decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{CURRENT} cannot be read ({getattr(exc, 'strerror', None) or exc.__class__.__name__})"
+    if not _BUILD_NAME.fullmatch(name) or not (index_dir / name).is_dir():
+        return None, f"{CURRENT} names no build folder of this index"
+    return index_dir / name, None
+
+
+def current_build(index_dir: Path) -> Path | None:
+    return _pointer(index_dir)[0]
+
+
+def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
+    """Compare the live build with the corpus on disk and the configured embedder."""
+    build, problem = _pointer(settings.index_dir)
+    if problem:
+        return Status("corrupted", problem, None, None)
+    if build is None:
+        return Status("missing", "no index built yet", None, None)
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return Status("corrupted", f"manifest unreadable: {exc}", build, None)
+    if not isinstance(manifest, dict):
+        return Status("corrupted", "manifest is not an object", build, None)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return Status("stale", "index format changed", build, manifest)
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or set(checksums) != {VECTORS, VECTORS_EN, STORE}:
+        return Status("corrupted", "the manifest's checksums are missing or incomplete", build, manifest)
+    for name, expected in checksums.items():
+        path = build / name
+        if not path.is_file():
+            return Status("corrupted", f"{name} is missing", build, manifest)
+        if sha256_file(path) != expected:
+            return Status("corrupted", f"{name} does not match its checksum", build, manifest)
+    mismatch = _manifest_mismatch(build, manifest)
+    if mismatch:
+        return Status("corrupted", mismatch, build, manifest)
+    files = corpus_files(settings.corpus_dir)
+    if manifest.get("corpus_hash") != corpus_hash(files):
+        return Status("stale", "the corpus changed since the index was built", build, manifest)
+    wanted = embedder_id or _embedder_key(settings)
+    if manifest.get("embedder_key") != wanted:
+        return Status("stale", f"built with embedder {manifest.get('embedder_key')}, configured {wanted}", build, manifest)
+    return Status("ok", "up to date", build, manifest)
+
+
+def _manifest_mismatch(build: Path, manifest: dict) -> str | None:
+    """What the manifest says about the files that the (checksummed) files contradict: the manifest itself
+    has no checksum, so an edited chunk count would otherwise pass as "ok" and fail every question."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{build / STORE}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        header = (build / VECTORS).read_bytes()[:64]
+    except (OSError, sqlite3.DatabaseError) as exc:
+        return f"index files cannot be read: {exc}"
+    dimension, total = _flat_header(header)  # (None, None) for another FAISS index type: rows only
+    if manifest.get("chunk_count") != rows or total not in (None, rows):
+        return f"manifest says {manifest.get('chunk_count')} chunks, the files hold {rows} chunks and {total} vectors"
+    if dimension is not None and manifest.get("dimension") != dimension:
+        return f"manifest says dimension {manifest.get('dimension')}, the vectors have {dimension}"
+    return None
+
+
+def _flat_header(header: bytes) -> tuple[int | None, int | None]:
+    """(dimension, vector count) from a FAISS IndexFlatIP file's header ("IxFI", d: int32, ntotal: int64)."""
+    if len(header) < 20 or header[:4] != b"IxFI":
+        return None, None
+    return int.from_bytes(header[4:8], "little"), int.from_bytes(header[8:16], "little")
+
+
+def _embedder_key(settings: Settings) -> str:
+    return f"{settings.embedder}:{settings.embedder_model}" if settings.embedder_model else settings.embedder
+
+
+def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
+    """Parse, embed and write a new build aside, then make it current; returns the build folder.
+
+    Holds the folder's build lock (so the leftovers of killed builds can be cleared safely) and fails on
+    an unwritable folder before any embedding is spent."""
+    with _build_lock(settings.index_dir):
+        return _build_locked(settings, progress)
+
+
+def _build_locked(settings: Settings, progress: Progress) -> Path:
+    import faiss
+
+    started = time.perf_counter()
+    files = corpus_files(settings.corpus_dir)
+    _clear_leftovers(settings.index_dir)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
+    except OSError as exc:
+        raise _unwritable(settings.index_dir, exc) from exc
+    final: Path | None = None
+    try:
+        progress("parsing corpus", 0.0)
+        chunks = load_chunks(files)
+        embedder = embedder_for(settings)
+        english_rows = [i for i, c in enumerate(chunks) if c.text_en]
+        texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
+            parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
+        embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+        vectors = embedded[: len(chunks)]
+        vectors_en = np.zeros_like(vectors)
+        vectors_en[english_rows] = embedded[len(chunks) :]
+        progress("writing index", 0.95)
+        terms = [document_terms(c.embedding_text(), c.title_en) for c in chunks]
+        for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
+            flat = faiss.IndexFlatIP(embedder.dim)
+            flat.add(np.ascontiguousarray(matrix))
+            faiss.write_index(flat, str(staging / name))
+        write_store(staging / STORE, chunks, terms)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "corpus_hash": corpus_hash(files),
+            "corpus_files": [f.path.name for f in files],
+            "embedder_key": _embedder_key(settings),
+            "embedder_id": embedder.id,
+            "dimension": embedder.dim,
+            "chunk_count": len(chunks),
+            "faiss_index": "IndexFlatIP",
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "english_passages": len(english_rows),
+            "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)},
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
+        staging.rename(final)
+        pointer = settings.index_dir / CURRENT
+        if pointer.is_dir() and not pointer.is_symlink():
+            shutil.rmtree(pointer)  # a folder where the pointer belongs: the pointer is what matters
+        pointer_tmp = settings.index_dir / f".{CURRENT}.{os.getpid()}"
+        pointer_tmp.write_text(final.name, encoding="utf-8")
+        os.replace(pointer_tmp, pointer)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if final is not None:
+            shutil.rmtree(final, ignore_errors=True)
+        raise _unwritable(settings.index_dir, exc) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if final is not None:
+            shutil.rmtree(final, ignore_errors=True)
+        raise
+    _remove_old_builds(settings.index_dir, keep=final.name)
+    progress("index ready", 1.0)
+    return final
+
+
+def _clear_leftovers(index_dir: Path) -> None:
+    """Staging folders and pointer files of builds killed before they finished. Only called under the
+    build lock, so none of them can belong to a build still running."""
+    for entry in index_dir.iterdir():
+        if entry.name.startswith(".build-") and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f".{CURRENT}.") and entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    for entry in index_dir.iterdir():
+        if entry.is_dir() and not entry.is_symlink() and entry.name.startswith("build-") and entry.name != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def load_index(build: Path, embedder: Embedder) -> Index:
+    """Read a verified build; any inconsistency is IndexCorrupted, never a half-used index."""
+    import faiss
+
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        chunks, terms = read_store(build / STORE)
+        vectors = faiss.read_index(str(build / VECTORS))
+        vectors_en = faiss.read_index(str(build / VECTORS_EN))
+    except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
+        raise IndexCorrupted(f"index at {build} cannot be read: {exc}") from exc
+    if not (vectors.ntotal == vectors_en.ntotal == len(chunks) == manifest.get("chunk_count")):
+        raise IndexCorrupted(f"index at {build}: {vectors.ntotal} vectors for {len(chunks)} chunks")
+    if vectors.d != embedder.dim:
+        raise IndexCorrupted(f"index at {build}: dimension {vectors.d}, embedder gives {embedder.dim}")
+    return Index(chunks, vectors, BM25(terms), manifest, embedder, build, vectors_en)
+
+
+def open_index(settings: Settings, progress: Progress = _quiet) -> Index:
+    """The up-to-date index for these settings, building or rebuilding it when needed and allowed."""
+    embedder = embedder_for(settings)
+    status = _ensure_ready(settings, progress, check_status(settings))
+    try:
+        return load_index(status.path, embedder)
+    except IndexCorrupted as exc:
+        if not settings.rebuild_stale:
+            raise
+        broken = Status("corrupted", str(exc), status.path, status.manifest)  # rebuild once, then it must load
+        return load_index(_ensure_ready(settings, progress, broken, force=True).path, embedder)
+
+
+def _ensure_ready(settings: Settings, progress: Progress, status: Status, force: bool = False) -> Status:
+    if status.state != "ok" or force:
+        if status.state != "missing" and not settings.rebuild_stale:
+            raise IndexCorrupted(f"index is {status.state}: {status.reason} (run `qa index build`)")
+        with _build_lock(settings.index_dir):
+            fresh = check_status(settings)  # another process may have built it while we waited
+            if fresh.state != "ok" or (force and fresh.path == status.path):
+                progress(f"building index ({status.reason})", 0.0)
+                _build_locked(settings, progress)
+                fresh = check_status(settings)
+        status = fresh
+    if status.path is None or status.state != "ok":
+        raise IndexCorrupted(f"index could not be made ready: {status.reason}")
+    return status
