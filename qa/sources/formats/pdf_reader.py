@@ -1,0 +1,173 @@
+"""PDF with a text layer through pypdf, page by page, with paragraphs rebuilt from the lines.
+
+pypdf's layout mode keeps vertical gaps as blank lines and indentation as leading spaces; from those a
+paragraph starts after a gap wider than the page's usual line gap, at an indented first line, at a number
+or bullet, or after a short line ending a sentence. Lines at the top and bottom of pages that repeat
+(running headers and footers, with digits ignored) and bare page numbers are dropped; hyphenated line
+breaks are joined; a paragraph broken by a page boundary is continued, keeping the page it started on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .blocks import BlockBuilder, act_heading_level, clean, join_lines, numbering_of
+from .errors import fail
+from .model import Block
+
+_PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:с|стор|сторінка|page|p)\.?\s*)?(?:\d{1,4}|[ivxlc]{1,6})"
+                          r"(?:\s*(?:з|of|/|із)\s*\d{1,4})?[\W_]*$", re.I)
+_BULLET = re.compile(r"^[•●▪◦‣∙·–—-]\s+")
+_SENTENCE_END = (".", "!", "?", ":", ";", "…", "»", "\"", "”", ")")
+_EDGE = 2  # lines at the top and at the bottom of a page that may be running headers or footers
+
+
+@dataclass
+class _Para:
+    page: int
+    lines: list[str] = field(default_factory=list)
+    forced: bool = False  # starts a paragraph for certain (gap, indent, number or bullet)
+
+
+def read_pdf(path: Path) -> tuple[tuple[Block, ...], str | None, int]:
+    """(blocks, title from the metadata, page count) of a PDF that has a text layer."""
+    pages = _page_texts(path)
+    if not any(text.strip() for text in pages):
+        raise fail(path, f"no text layer in {len(pages)} page(s): a scanned PDF, no OCR here",
+                   "run OCR first (e.g. ocrmypdf) and add the result")
+    page_lines = _drop_running_lines([text.splitlines() for text in pages])
+    paragraphs: list[_Para] = []
+    for number, lines in enumerate(page_lines, start=1):
+        for para in _split_page(lines, number):
+            if paragraphs and not para.forced and _continues(paragraphs[-1], para):
+                paragraphs[-1].lines.extend(para.lines)
+            else:
+                paragraphs.append(para)
+    builder = BlockBuilder(by_page=True)
+    for para in paragraphs:
+        _emit(builder, para)
+    return builder.build(), _metadata_title(path), len(pages)
+
+
+def _page_texts(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(path))
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # pypdf raises many types on damaged files
+        raise fail(path, f"corrupted PDF ({type(exc).__name__})", "export or download the PDF again") from None
+    if encrypted:
+        try:
+            opened = bool(reader.decrypt(""))  # an owner-password-only PDF opens with an empty user password
+        except Exception:
+            opened = False
+        if not opened:
+            raise fail(path, "encrypted PDF (password protected)",
+                       "save an unprotected copy (e.g. print to PDF) and add that")
+    try:
+        count = len(reader.pages)
+        return [page.extract_text(extraction_mode="layout") or "" for page in reader.pages] if count else []
+    except Exception as exc:
+        raise fail(path, f"corrupted PDF ({type(exc).__name__} while reading pages)",
+                   "export or download the PDF again") from None
+
+
+def _metadata_title(path: Path) -> str | None:
+    from pypdf import PdfReader
+
+    try:
+        meta = PdfReader(str(path)).metadata
+        return clean(meta.title) or None if meta and meta.title else None
+    except Exception:
+        return None
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", clean(line)).lower()
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Without the top/bottom lines repeated on at least 40 % of the pages (two at least) and without bare
+    page numbers at a page's edge."""
+    def edges(lines: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return sorted(set(filled[:_EDGE] + filled[-_EDGE:]))
+
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        counts.update({_key(lines[i]) for i in edges(lines)})
+    running = {key for key, n in counts.items() if n >= 2 and n >= 0.4 * len(pages)}
+    cleaned = []
+    for lines in pages:
+        drop = {i for i in edges(lines) if _key(lines[i]) in running or _PAGE_NUMBER.match(clean(lines[i]))}
+        cleaned.append([line for i, line in enumerate(lines) if i not in drop])
+    return cleaned
+
+
+def _split_page(lines: list[str], page: int) -> list[_Para]:
+    """Paragraphs of one page from its layout lines (gaps, indentation, markers, short sentence ends)."""
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    text_lines: list[tuple[int, str]] = []  # (blank lines before it, line)
+    gap = 0
+    for line in lines:
+        if line.strip():
+            text_lines.append((gap, line.rstrip()))
+            gap = 0
+        else:
+            gap += 1
+    if not text_lines:
+        return []
+    usual_gap = Counter(g for g, _ in text_lines[1:]).most_common(1)[0][0] if len(text_lines) > 1 else 0
+    indents = Counter(len(line) - len(line.lstrip()) for _, line in text_lines)
+    margin = min(indent for indent, n in indents.items() if n == max(indents.values()))
+    widths = sorted(len(line.strip()) for _, line in text_lines)
+    full = widths[int(0.9 * (len(widths) - 1))]
+    paras: list[_Para] = []
+    previous = ""
+    for gap, line in text_lines:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        starts = bool(numbering_of(stripped) or _BULLET.match(stripped) or act_heading_level(clean(stripped)))
+        forced = gap > usual_gap or starts or (indent > margin + 1 and not paras) or \
+            (indent > margin + 1 and bool(previous))
+        short_end = previous.endswith(_SENTENCE_END) and len(previous) < 0.8 * full
+        if not paras or forced or short_end:
+            paras.append(_Para(page, [], forced or not paras and (starts or stripped[:1].isupper())))
+        paras[-1].lines.append(stripped)
+        previous = stripped
+    return paras
+
+
+def _continues(last: _Para, para: _Para) -> bool:
+    """A page's first lines go on with the previous page's last paragraph when that one did not end a
+    sentence and these start in lower case."""
+    tail = last.lines[-1] if last.lines else ""
+    head = para.lines[0] if para.lines else ""
+    return bool(tail) and not tail.endswith(_SENTENCE_END) and head[:1].islower()
+
+
+def _emit(builder: BlockBuilder, para: _Para) -> None:
+    text = join_lines(para.lines)
+    if not text:
+        return
+    bullet = _BULLET.match(text)
+    level = act_heading_level(text)
+    if bullet:
+        builder.paragraph(text[bullet.end():], "list_item", para.page)
+    elif level is not None:
+        builder.heading(text, level, para.page)
+    elif _looks_like_heading(para, text):
+        builder.heading(text, 1, para.page)
+    else:
+        builder.paragraph(text, "paragraph", para.page)
+
+
+def _looks_like_heading(para: _Para, text: str) -> bool:
+    """One short line, capitalised, no sentence punctuation at its end: a heading in a PDF without tags."""
+    return (len(para.lines) == 1 and len(text) <= 100 and text[:1].isupper() and any(c.isalpha() for c in text)
+            and not text.endswith((".", ",", ";", ":", "!", "?", "…")))
