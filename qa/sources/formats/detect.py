@@ -33,6 +33,7 @@ _FOREIGN_MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"Rar!", "a RAR archive", "unpack it and add the document inside"),
 )
 _CYRILLIC_PAGES = ("cp1251", "koi8_u", "cp1125", "mac_cyrillic", "iso8859_5")
+_MIN_SCORE = 0.6  # below this every decoding is letter salad: the bytes are not text in any page we know
 _WORD = re.compile(r"[^\W\d_]+")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 
@@ -128,6 +129,7 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     if guess:
         candidates.setdefault(*guess)
     scored = [(_score(text), -i, enc) for i, (enc, text) in enumerate(candidates.items()) if _plausible(text)]
+    scored = [entry for entry in scored if entry[0] >= _MIN_SCORE]
     if not scored:
         raise fail(path, "undecodable text (neither UTF-8 nor a known Cyrillic or Western code page)",
                    "save it as UTF-8")

@@ -15,6 +15,7 @@ from .blocks import BlockBuilder, add_text_block, clean
 from .errors import fail
 from .model import Block
 
+_W = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 _HEADING_STYLE = re.compile(r"^(?:heading|заголовок|überschrift|titre)\s*(\d)$", re.I)
 
 
@@ -55,6 +56,13 @@ def read_docx(path: Path) -> tuple[tuple[Block, ...], str | None]:
     return builder.build(), title
 
 
+def _xpath(element: Any, expression: str) -> list[Any]:
+    """XPath with the w: prefix on any element (python-docx's own elements and plain lxml ones alike)."""
+    from lxml import etree
+
+    return etree._Element.xpath(element, expression, namespaces=_W)
+
+
 def _style_chain(paragraph: Any) -> list[Any]:
     chain, style = [], paragraph.style
     while style is not None and len(chain) < 10:
@@ -74,7 +82,7 @@ def _heading_level(paragraph: Any) -> int | None:
         if m:
             return int(m.group(1))
     for element in [paragraph._p] + [style.element for style in chain]:
-        found = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+        found = _xpath(element, "./w:pPr/w:outlineLvl/@w:val")
         if found:
             value = int(found[0])
             return value + 1 if value < 9 else None
@@ -152,22 +160,22 @@ class _Numbering:
 
     def _num_pr(self, paragraph: Any) -> tuple[str | None, int]:
         for element in [paragraph._p] + [style.element for style in _style_chain(paragraph)]:
-            num = element.xpath("./w:pPr/w:numPr/w:numId/@w:val")
+            num = _xpath(element, "./w:pPr/w:numPr/w:numId/@w:val")
             if num:
-                lvl = element.xpath("./w:pPr/w:numPr/w:ilvl/@w:val")
+                lvl = _xpath(element, "./w:pPr/w:numPr/w:ilvl/@w:val")
                 return str(num[0]), int(lvl[0]) if lvl else 0
         return None, 0
 
     def _levels(self, num_id: str) -> dict[int, tuple[str, str, int]]:
         """ilvl → (numFmt, lvlText, start) of the abstract list a numId points to."""
-        abstract = self.root.xpath(f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
+        abstract = _xpath(self.root, f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
         if not abstract:
             return {}
         levels: dict[int, tuple[str, str, int]] = {}
-        for lvl in self.root.xpath(f'./w:abstractNum[@w:abstractNumId="{abstract[0]}"]/w:lvl'):
-            ilvl = int(lvl.xpath("./@w:ilvl")[0])
-            fmt = (lvl.xpath("./w:numFmt/@w:val") or ["decimal"])[0]
-            text = (lvl.xpath("./w:lvlText/@w:val") or [""])[0]
-            start = int((lvl.xpath("./w:start/@w:val") or ["1"])[0])
+        for lvl in _xpath(self.root, f'./w:abstractNum[@w:abstractNumId="{abstract[0]}"]/w:lvl'):
+            ilvl = int(_xpath(lvl, "./@w:ilvl")[0])
+            fmt = (_xpath(lvl, "./w:numFmt/@w:val") or ["decimal"])[0]
+            text = (_xpath(lvl, "./w:lvlText/@w:val") or [""])[0]
+            start = int((_xpath(lvl, "./w:start/@w:val") or ["1"])[0])
             levels[ilvl] = (fmt, text, start)
         return levels

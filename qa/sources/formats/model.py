@@ -113,8 +113,9 @@ def locator(block: Block, lang: str = "uk") -> str:
     """Where a block is, in the citation's words: `с. 12, абз. 3` / `p. 12, para. 3` for PDF,
     `«Розділ 2 › Збереження даних», абз. 3` / `“Part 2 › Preservation”, para. 3` elsewhere.
 
-    The source's own paragraph number, when it has one, is cited instead of the ordinal (`п. 155` /
-    `para. 155`), since that is the number a reader finds printed on the page.
+    Always the ordinal, never the source's own number: a list numbered "1." inside a section would
+    otherwise collide with the section's first paragraph. `block.numbering` is there for a caller that
+    wants to add it (`абз. 4 (п. 2)`).
     """
     uk = lang == "uk"
     parts: list[str] = []
@@ -123,8 +124,6 @@ def locator(block: Block, lang: str = "uk") -> str:
     elif block.heading_path:
         path = " › ".join(block.heading_path)
         parts.append(f"«{path}»" if uk else f"“{path}”")
-    if block.numbering and block.numbering.replace(".", "").isdigit():
-        parts.append(f"п. {block.numbering}" if uk else f"para. {block.numbering}")
-    elif block.paragraph is not None:
+    if block.paragraph is not None:
         parts.append(f"абз. {block.paragraph}" if uk else f"para. {block.paragraph}")
     return ", ".join(parts)

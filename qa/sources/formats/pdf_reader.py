@@ -9,10 +9,14 @@ breaks are joined; a paragraph broken by a page boundary is continued, keeping t
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .blocks import BlockBuilder, act_heading_level, clean, join_lines, numbering_of
 from .errors import fail
@@ -52,7 +56,26 @@ def read_pdf(path: Path) -> tuple[tuple[Block, ...], str | None, int]:
     return builder.build(), _metadata_title(path), len(pages)
 
 
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs every repair it attempts ("EOF marker not found"); the user gets one line from us instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def _page_texts(path: Path) -> list[str]:
+    with _quiet_pypdf():
+        return _read_pages(path)
+
+
+def _read_pages(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     try:
@@ -80,7 +103,8 @@ def _metadata_title(path: Path) -> str | None:
     from pypdf import PdfReader
 
     try:
-        meta = PdfReader(str(path)).metadata
+        with _quiet_pypdf():
+            meta = PdfReader(str(path)).metadata
         return clean(meta.title) or None if meta and meta.title else None
     except Exception:
         return None
@@ -122,7 +146,7 @@ def _split_page(lines: list[str], page: int) -> list[_Para]:
             gap += 1
     if not text_lines:
         return []
-    usual_gap = Counter(g for g, _ in text_lines[1:]).most_common(1)[0][0] if len(text_lines) > 1 else 0
+    usual_gap = _usual_gap([g for g, _ in text_lines[1:]])
     indents = Counter(len(line) - len(line.lstrip()) for _, line in text_lines)
     margin = min(indent for indent, n in indents.items() if n == max(indents.values()))
     widths = sorted(len(line.strip()) for _, line in text_lines)
@@ -141,6 +165,15 @@ def _split_page(lines: list[str], page: int) -> list[_Para]:
         paras[-1].lines.append(stripped)
         previous = stripped
     return paras
+
+
+def _usual_gap(gaps: list[int]) -> int:
+    """Blank lines between two lines of one paragraph: the smallest gap that is common (a quarter of all
+    gaps at least); a wider one separates paragraphs. Double-spaced text has a usual gap of 1, not 0."""
+    if not gaps:
+        return 0
+    counts = Counter(gaps)
+    return min(gap for gap, n in counts.items() if n >= 0.25 * len(gaps) or n == max(counts.values()))
 
 
 def _continues(last: _Para, para: _Para) -> bool:
