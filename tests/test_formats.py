@@ -61,6 +61,18 @@ def test_pdf_rebuilds_paragraphs_and_drops_running_lines(pdf_path):
     assert headings == [("Розділ 1. Збереження даних", 1), ("Розділ 2. Розкриття даних", 2)]
 
 
+def test_pdf_keeps_body_lines_that_repeat_at_page_edges(tmp_path):
+    """Only lines set apart by a gap can be running headers: a formula that ends every page's last
+    paragraph, or a first line whose number follows the page, is text and stays."""
+    pages = [[[f"Абзац 1 сторінки {n}: сторона забезпечує збереження даних,", "на строк до дев'яноста днів."],
+              [f"Абзац 2 сторінки {n}: запит виконується негайно,", "на строк до дев'яноста днів."]]
+             for n in range(1, 6)]
+    doc = read_document(files.write_pdf(tmp_path / "formulaic.pdf", pages))
+    assert [(b.page, b.paragraph) for b in doc.blocks] == [(n, k) for n in range(1, 6) for k in (1, 2)]
+    assert all(b.text.endswith("на строк до дев'яноста днів.") for b in doc.blocks)
+    assert not any(files.PDF_HEADER in b.text for b in doc.blocks)
+
+
 def test_pdf_with_owner_password_only_opens(pdf_path, tmp_path):
     locked = files.write_encrypted_pdf(pdf_path, tmp_path / "owner-only.pdf", user_password="")
     assert any("оператора Бета" in b.text for b in read_document(locked).blocks)

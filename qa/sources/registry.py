@@ -148,9 +148,9 @@ class SourceRegistry:
         return AddResult(record, True, document)
 
     def list(self) -> list[SourceRecord]:
-        """All sources, oldest first."""
+        """All sources in the order they were added."""
         with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM sources ORDER BY added_at, id").fetchall()
+            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM sources ORDER BY rowid").fetchall()
         return [_record(row) for row in rows]
 
     def get(self, source_id: str) -> SourceRecord:

@@ -48,9 +48,13 @@ def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     if size == 0:
         raise fail(path, "the file is empty", "add a document with text in it")
     if size > max_bytes:
-        raise fail(path, f"{size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit",
+        raise fail(path, f"{_human(size)} is over the {_human(max_bytes)} limit",
                    "split the document or raise the limit")
     return size
+
+
+def _human(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
 
 
 def detect_format(path: Path, head: bytes) -> str:

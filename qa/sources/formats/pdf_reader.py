@@ -110,24 +110,44 @@ def _metadata_title(path: Path) -> str | None:
         return None
 
 
-def _key(line: str) -> str:
-    return re.sub(r"\d+", "#", clean(line)).lower()
+def _key(line: str, page: int) -> str:
+    """What makes two edge lines the same running header: equal text, or equal text but for one number
+    that moves with the page ("Коментар — с. 12" on page 12, "… с. 13" on page 13). A heading whose number
+    does not follow the page ("Стаття 5" on page 3, "Стаття 9" on page 7) is not a running line."""
+    text = clean(line).lower()
+    numbers = re.findall(r"\d+", text)
+    if not numbers:
+        return text
+    shape = re.sub(r"\d+", "#", text)
+    return f"{shape}@{int(numbers[-1]) - page}"
+
+
+def _edges(lines: list[str]) -> list[int]:
+    """Indexes of the lines set apart at the top or bottom of a page: the first (or first two) lines when
+    a blank line follows them, the last (or last two) when a blank line precedes them. Body text runs on
+    without a gap, so a paragraph's own first or last line is never a candidate running line."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    found: set[int] = set()
+    for k in range(1, _EDGE + 1):
+        if len(filled) > k and filled[k] - filled[k - 1] > 1:
+            found.update(filled[:k])
+        if len(filled) > k and filled[-k] - filled[-k - 1] > 1:
+            found.update(filled[-k:])
+    if len(filled) == 1:
+        found.add(filled[0])
+    return sorted(found)
 
 
 def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Without the top/bottom lines repeated on at least 40 % of the pages (two at least) and without bare
-    page numbers at a page's edge."""
-    def edges(lines: list[str]) -> list[int]:
-        filled = [i for i, line in enumerate(lines) if line.strip()]
-        return sorted(set(filled[:_EDGE] + filled[-_EDGE:]))
-
+    """Without the edge lines repeated on at least 40 % of the pages (two at least) and without bare page
+    numbers at a page's edge."""
     counts: Counter[str] = Counter()
-    for lines in pages:
-        counts.update({_key(lines[i]) for i in edges(lines)})
+    for page, lines in enumerate(pages):
+        counts.update({_key(lines[i], page) for i in _edges(lines)})
     running = {key for key, n in counts.items() if n >= 2 and n >= 0.4 * len(pages)}
     cleaned = []
-    for lines in pages:
-        drop = {i for i in edges(lines) if _key(lines[i]) in running or _PAGE_NUMBER.match(clean(lines[i]))}
+    for page, lines in enumerate(pages):
+        drop = {i for i in _edges(lines) if _key(lines[i], page) in running or _PAGE_NUMBER.match(clean(lines[i]))}
         cleaned.append([line for i, line in enumerate(lines) if i not in drop])
     return cleaned
 
