@@ -198,6 +198,23 @@ def test_markdown_headings_lists_and_inline_markup(tmp_path):
     assert "6 | Пристрої" in [b.text for b in doc.blocks]
 
 
+def test_markdown_front_matter_is_metadata(tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text("---\ntitle: \"Нотатка про статтю 19\"\ntags: [obsidian]\n---\nОбшук комп'ютерної системи.\n",
+                    encoding="utf-8")
+    doc = read_document(note)
+    assert doc.title == "Нотатка про статтю 19"
+    assert [(b.kind, b.text) for b in doc.blocks] == [("paragraph", "Обшук комп'ютерної системи.")]
+
+
+def test_languages_of_a_mixed_document(tmp_path):
+    mixed = tmp_path / "mixed.md"
+    mixed.write_text("# Коментар\n\nСтаття 16 вимагає термінового збереження даних постачальником послуг.\n\n"
+                     "> Each Party shall adopt such legislative and other measures as may be necessary.\n",
+                     encoding="utf-8")
+    assert read_document(mixed).languages == ("uk", "en")
+
+
 def test_cp1251_text_is_detected_and_reported(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_bytes(files.CP1251_TEXT.encode("cp1251"))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from qa.config import PROJECT_ROOT
+from qa.errors import IndexUnwritable
 from qa.sources.formats import IngestError
 from qa.sources.registry import DB_NAME, STORE_NAME, SourceRecord, SourceRegistry
 from tests import source_files as files
@@ -50,8 +51,9 @@ def test_add_records_and_copies_the_source(registry, pdf_path):
     stored = registry.stored_path(record)
     assert stored.parent == registry.store_dir and stored.read_bytes() == pdf_path.read_bytes()
     assert result.message.startswith(f"added {record.id}: ") and "pdf" in result.message
-    # a second registry over the same folder reads the same SQLite file
+    # a second registry over the same folder reads the same SQLite file, and the stored copy reads back
     assert SourceRegistry(registry.base_dir).list() == [record]
+    assert registry.read(record) == result.document
     assert SourceRecord.from_json(record.to_json()) == record
 
 
@@ -165,3 +167,10 @@ def test_crash_between_copy_and_commit_leaves_previous_state(registry, pdf_path,
     assert reopened.list() == [kept]  # ...the record is not...
     assert [p.name for p in reopened.store_dir.iterdir()] == [kept.stored_name]  # ...and the sweep removed it
     assert reopened.add(pdf_path).new
+
+
+def test_registry_in_an_unwritable_place(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(IndexUnwritable, match="cannot open the source registry there"):
+        SourceRegistry(blocker / "index")  # a folder cannot be made under a file, even as root

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..checksums import sha256_file
+from ..errors import IndexUnwritable
 from .formats import DEFAULT_MAX_BYTES, IngestError, SourceDocument, read_document
 from .formats.detect import check_file
 from .formats.errors import fail
@@ -101,10 +102,14 @@ class SourceRegistry:
         self.db_path = self.base_dir / DB_NAME
         self.store_dir = self.base_dir / STORE_NAME
         self.max_bytes = max_bytes
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        with self._transaction() as db:
-            db.execute(_SCHEMA)
-        self._sweep()
+        try:
+            self.store_dir.mkdir(parents=True, exist_ok=True)
+            with self._transaction() as db:
+                db.execute(_SCHEMA)
+            self._sweep()
+        except (OSError, sqlite3.Error) as exc:
+            raise IndexUnwritable(f"{self.base_dir}: cannot open the source registry there ({exc}); "
+                                  "choose a writable --index-dir") from None
 
     def add(self, path: Path | str, title: str | None = None, kind: str | None = None) -> AddResult:
         """Register a file: read it (IngestError on bad input, nothing written), copy it, record it.
@@ -116,7 +121,11 @@ class SourceRegistry:
         if kind is not None and kind not in KINDS:
             raise fail(path, f"unknown kind '{kind}'", f"use one of {', '.join(KINDS)}")
         size = check_file(path, self.max_bytes)
-        checksum = sha256_file(path)
+        try:
+            checksum = sha256_file(path)
+        except OSError as exc:
+            raise fail(path, f"cannot read the file ({exc.strerror or type(exc).__name__})",
+                       "check that it is readable and add it again") from None
         with closing(self._connect()) as db:
             existing = _by_checksum(db, checksum)
         if existing is not None:
@@ -172,6 +181,10 @@ class SourceRegistry:
     def stored_path(self, record: SourceRecord) -> Path:
         """Where the registry keeps its copy of the original file."""
         return self.store_dir / record.stored_name
+
+    def read(self, record: SourceRecord) -> SourceDocument:
+        """The stored copy read again (for a rebuild of the index from the registry alone)."""
+        return read_document(self.stored_path(record), max(self.max_bytes, record.size_bytes))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)

@@ -29,6 +29,14 @@ def read_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
     """
     path = Path(path)
     check_file(path, max_bytes)
+    try:
+        return _read(path)
+    except OSError as exc:  # unreadable (permissions, a vanished file, an I/O error)
+        raise fail(path, f"cannot read the file ({exc.strerror or type(exc).__name__})",
+                   "check that it is readable and add it again") from None
+
+
+def _read(path: Path) -> SourceDocument:
     with path.open("rb") as fh:
         head = fh.read(8192)
     fmt = detect_format(path, head)

@@ -50,6 +50,8 @@ def act_heading_level(text: str) -> int | None:
     title = m.group("title") or ""
     if title.rstrip().endswith((":", ";", ",")) or title.count(". ") > 1:
         return None
+    if title.endswith(".") and len(title) > 100:  # "Стаття 2. Сторона може вимагати, щоб …." is a sentence
+        return None
     return _ACT_LEVELS[m.group("word")]
 
 

@@ -56,7 +56,7 @@ def read_html(html: str, raw: bytes = b"") -> tuple[tuple[Block, ...], str | Non
     soup = BeautifulSoup(html, "lxml")
     title = _title(soup)
     _drop_boilerplate(soup)
-    for br in soup.find_all("br"):
+    for br in _tags(soup, {"br"}):
         br.replace_with(_LINE)
     builder = BlockBuilder()
     _Walker(builder).walk(_root(soup))
@@ -67,10 +67,10 @@ def read_html(html: str, raw: bytes = b"") -> tuple[tuple[Block, ...], str | Non
 
 
 def _title(soup: Any) -> str | None:
-    h1 = soup.find("h1")
+    h1 = next(iter(_tags(soup, {"h1"})), None)
     if h1 and clean(h1.get_text(" ")):
         return clean(h1.get_text(" "))
-    meta = soup.find("meta", attrs={"property": "og:title"})
+    meta = next((m for m in _tags(soup, {"meta"}) if m.get("property") == "og:title"), None)
     if meta and clean(meta.get("content") or ""):
         return clean(meta["content"])
     if soup.title and clean(soup.title.get_text()):
@@ -80,33 +80,32 @@ def _title(soup: Any) -> str | None:
 
 def _drop_boilerplate(soup: Any) -> None:
     """Remove what is never the text: by tag, by ARIA role, page-level header/footer, and small elements
-    whose class or id names them as navigation (a big wrapper that happens to say "sidebar" is kept)."""
-    from bs4 import Comment
+    whose class or id names them as navigation (a big wrapper that happens to say "sidebar" is kept).
+    One pass over the tags in Python: bs4's find_all filters cost seconds on a long act."""
+    from bs4 import Comment, Tag
 
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+    for comment in [n for n in soup.descendants if isinstance(n, Comment)]:
         comment.extract()
-    for element in soup.find_all(_DROP_TAGS):
-        element.decompose()
-    for element in soup.find_all(["header", "footer"]):
-        if not element.find_parent(["article", "main"]):
-            element.decompose()
-    for element in soup.find_all(attrs={"role": True}):
-        if not element.decomposed and str(element.get("role", "")).lower() in _DROP_ROLES:
-            element.decompose()
+    tags = [n for n in soup.descendants if isinstance(n, Tag)]
     total = len(soup.get_text(" ", strip=True)) or 1
-    for element in soup.find_all(True):
-        if element.decomposed or element.name in {"html", "body"} or element.attrs is None:
+    for element in tags:
+        if _gone(element) or element.name in {"html", "body"}:
             continue
-        names = " ".join([*(element.get("class") or []), str(element.get("id") or "")])
-        if names.strip() and _BOILER_NAME.search(names) and len(element.get_text(" ", strip=True)) < 0.4 * total:
+        if element.name in _DROP_TAGS or str(element.get("role", "")).lower() in _DROP_ROLES:
             element.decompose()
+        elif element.name in {"header", "footer"} and not element.find_parent(["article", "main"]):
+            element.decompose()
+        elif element.attrs.get("class") or element.attrs.get("id"):
+            names = " ".join([*(element.get("class") or []), str(element.get("id") or "")])
+            if _BOILER_NAME.search(names) and len(element.get_text(" ", strip=True)) < 0.4 * total:
+                element.decompose()
 
 
 def _root(soup: Any) -> Any:
     """<main>, role=main or the largest <article> when it holds a fair share of the page, else <body>."""
     body = soup.body or soup
     total = len(body.get_text(" ", strip=True)) or 1
-    candidates = soup.find_all("main") + soup.find_all(attrs={"role": "main"}) + soup.find_all("article")
+    candidates = [el for el in _tags(soup) if el.name in {"main", "article"} or el.get("role") == "main"]
     best = max(candidates, key=lambda el: len(el.get_text(" ", strip=True)), default=None)
     if best is not None and len(best.get_text(" ", strip=True)) >= 0.3 * total:
         return best
@@ -138,7 +137,7 @@ class _Walker:
                 self.table(child)
             elif child.name in _BLOCK_TAGS:
                 self.flush()
-                if child.find(list(_BLOCK_TAGS)):
+                if _has_block(child):
                     self.walk(child)
                     self.flush()
                 else:
@@ -186,10 +185,27 @@ class _Walker:
             self.builder.paragraph(" | ".join(c for c in cells if c))
 
 
+def _tags(root: Any, names: set[str] | None = None) -> list[Any]:
+    """The tags under `root` (named `names`, if given) in document order, by one plain walk."""
+    from bs4 import Tag
+
+    return [n for n in root.descendants if isinstance(n, Tag) and (names is None or n.name in names)]
+
+
+def _gone(element: Any) -> bool:
+    """Decomposed already (inside an element dropped earlier). Read from __dict__: bs4's `decomposed`
+    property goes through Tag.__getattr__, a child search, which costs seconds on a long act."""
+    return bool(element.__dict__.get("_decomposed"))
+
+
+def _has_block(element: Any) -> bool:
+    return any(getattr(d, "name", None) in _BLOCK_TAGS for d in element.descendants)
+
+
 def _link_heavy(element: Any) -> bool:
     """A short line that is mostly link text: a menu entry or a 'read more' left after the drops."""
     text = clean(element.get_text(" "))
     if not text or len(text) > 200:
         return False
-    linked = sum(len(clean(a.get_text(" "))) for a in element.find_all("a"))
+    linked = sum(len(clean(a.get_text(" "))) for a in element.descendants if getattr(a, "name", None) == "a")
     return linked / len(text) > 0.6

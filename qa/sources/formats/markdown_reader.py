@@ -3,19 +3,32 @@ tables and code blocks are kept; inline markup (emphasis, links, code) is reduce
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .blocks import BlockBuilder, add_text_block
 from .model import Block
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_META_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M | re.I)
+
+
 def read_markdown(text: str) -> tuple[tuple[Block, ...], str | None]:
-    """Blocks of a Markdown document, and its title (the first level-1 heading)."""
+    """Blocks of a Markdown document, and its title (front matter's `title:`, else the first # heading).
+
+    YAML front matter (Jekyll, Hugo, Obsidian notes) is metadata, not text: without this its closing
+    `---` would turn the last key into a setext heading."""
     from markdown_it import MarkdownIt
 
+    title: str | None = None
+    front = _FRONT_MATTER.match(text)
+    if front:
+        meta = _META_TITLE.search(front.group(1))
+        title = meta.group(1).strip("\"'") if meta else None
+        text = text[front.end():]
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     builder = BlockBuilder()
-    title: str | None = None
     items: list[dict[str, Any]] = []  # open list items: their number label and whether it was used
     row: list[str] | None = None  # cells of the table row being read
     heading_level = 0

@@ -7,11 +7,13 @@ to know which format the file came in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ...language import detect_language
 
+_LETTER = re.compile(r"[^\W\d_]")
 BLOCK_KINDS = ("heading", "paragraph", "list_item")
 FORMATS = ("pdf", "docx", "html", "markdown", "text")
 
@@ -98,7 +100,7 @@ def detect_languages(texts: Iterable[str], min_share: float = 0.1) -> tuple[str,
     """
     weight: dict[str, int] = {}
     for text in texts:
-        letters = sum(ch.isalpha() for ch in text)
+        letters = len(_LETTER.findall(text))
         if letters:
             lang = detect_language(text)
             weight[lang] = weight.get(lang, 0) + letters

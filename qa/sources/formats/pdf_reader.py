@@ -16,7 +16,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .blocks import BlockBuilder, act_heading_level, clean, join_lines, numbering_of
 from .errors import fail
@@ -92,11 +92,18 @@ def _read_pages(path: Path) -> list[str]:
             raise fail(path, "encrypted PDF (password protected)",
                        "save an unprotected copy (e.g. print to PDF) and add that")
     try:
-        count = len(reader.pages)
-        return [page.extract_text(extraction_mode="layout") or "" for page in reader.pages] if count else []
+        return [_page_text(page) for page in reader.pages]
     except Exception as exc:
         raise fail(path, f"corrupted PDF ({type(exc).__name__} while reading pages)",
                    "export or download the PDF again") from None
+
+
+def _page_text(page: Any) -> str:
+    """Layout mode (gaps and indents kept); pypdf's plain mode when layout fails on an odd page."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except Exception:
+        return page.extract_text() or ""
 
 
 def _metadata_title(path: Path) -> str | None:
