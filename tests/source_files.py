@@ -224,3 +224,25 @@ MARKDOWN_TEXT = """# Конспект лекції
 |---|---|
 | 6 | Пристрої |
 """
+
+
+def write_book_pdf(path: Path, pages: int = 3, paragraphs: int = 3) -> Path:
+    """Book layout: justified paragraphs with an indented first line and no space between them, and a
+    running header whose page number moves with the page ("Посібник з кіберправа, с. 5")."""
+    fpdf = pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDF")
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(True, 20)
+    pdf.add_font("DejaVu", "", str(dejavu_font()))
+    sentence = ("Стаття 16 Конвенції передбачає термінове збереження комп'ютерних даних, що зберігаються, "
+                "включаючи дані про рух інформації, які були збережені за допомогою комп'ютерної системи. ")
+    for page in range(pages):
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=9)
+        pdf.cell(0, 5, f"Посібник з кіберправа, с. {page + 5}", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        pdf.set_font("DejaVu", size=11)
+        for k in range(paragraphs):
+            pdf.multi_cell(0, 6, f"        Абзац {k + 1} сторінки {page + 1}. " + sentence * 2, align="J",
+                           new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

@@ -73,6 +73,14 @@ def test_pdf_keeps_body_lines_that_repeat_at_page_edges(tmp_path):
     assert not any(files.PDF_HEADER in b.text for b in doc.blocks)
 
 
+def test_pdf_paragraphs_by_first_line_indent(tmp_path):
+    doc = read_document(files.write_book_pdf(tmp_path / "book.pdf"))
+    assert [(b.page, b.paragraph) for b in doc.blocks] == [(p, k) for p in (1, 2, 3) for k in (1, 2, 3)]
+    assert all(b.text.startswith(f"Абзац {b.paragraph} сторінки {b.page}. Стаття 16") for b in doc.blocks)
+    assert all(b.text.endswith("за допомогою комп'ютерної системи.") for b in doc.blocks)
+    assert not any("Посібник" in b.text for b in doc.blocks)  # header with a moving page number dropped
+
+
 def test_pdf_with_owner_password_only_opens(pdf_path, tmp_path):
     locked = files.write_encrypted_pdf(pdf_path, tmp_path / "owner-only.pdf", user_password="")
     assert any("оператора Бета" in b.text for b in read_document(locked).blocks)
