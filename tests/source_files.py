@@ -227,8 +227,8 @@ MARKDOWN_TEXT = """# Конспект лекції
 
 
 def write_book_pdf(path: Path, pages: int = 3, paragraphs: int = 3) -> Path:
-    """Book layout: justified paragraphs with an indented first line and no space between them, and a
-    running header whose page number moves with the page ("Посібник з кіберправа, с. 5")."""
+    """Book layout: justified paragraphs with an indented first line and no space between them, a centred
+    heading on page 1 with no space after it, and a running header whose page number moves with the page ("Посібник з кіберправа, с. 5")."""
     fpdf = pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDF")
     pdf = fpdf.FPDF(format="A4")
     pdf.set_auto_page_break(True, 20)
@@ -241,6 +241,8 @@ def write_book_pdf(path: Path, pages: int = 3, paragraphs: int = 3) -> Path:
         pdf.cell(0, 5, f"Посібник з кіберправа, с. {page + 5}", align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)
         pdf.set_font("DejaVu", size=11)
+        if page == 0:  # a centred heading with no space after it
+            pdf.cell(0, 6, "Загальні положення", align="C", new_x="LMARGIN", new_y="NEXT")
         for k in range(paragraphs):
             pdf.multi_cell(0, 6, f"        Абзац {k + 1} сторінки {page + 1}. " + sentence * 2, align="J",
                            new_x="LMARGIN", new_y="NEXT")

@@ -75,9 +75,11 @@ def test_pdf_keeps_body_lines_that_repeat_at_page_edges(tmp_path):
 
 def test_pdf_paragraphs_by_first_line_indent(tmp_path):
     doc = read_document(files.write_book_pdf(tmp_path / "book.pdf"))
-    assert [(b.page, b.paragraph) for b in doc.blocks] == [(p, k) for p in (1, 2, 3) for k in (1, 2, 3)]
-    assert all(b.text.startswith(f"Абзац {b.paragraph} сторінки {b.page}. Стаття 16") for b in doc.blocks)
-    assert all(b.text.endswith("за допомогою комп'ютерної системи.") for b in doc.blocks)
+    heading, *paragraphs = doc.blocks
+    assert (heading.kind, heading.text, heading.page) == ("heading", "Загальні положення", 1)
+    assert [(b.page, b.paragraph) for b in paragraphs] == [(p, k) for p in (1, 2, 3) for k in (1, 2, 3)]
+    assert all(b.text.startswith(f"Абзац {b.paragraph} сторінки {b.page}. Стаття 16") for b in paragraphs)
+    assert all(b.text.endswith("за допомогою комп'ютерної системи.") for b in paragraphs)
     assert not any("Посібник" in b.text for b in doc.blocks)  # header with a moving page number dropped
 
 

@@ -26,6 +26,7 @@ _PAGE_NUMBER = re.compile(r"^[\W_]*(?:(?:с|стор|сторінка|page|p)\.?
                           r"(?:\s*(?:з|of|/|із)\s*\d{1,4})?[\W_]*$", re.I)
 _BULLET = re.compile(r"^[•●▪◦‣∙·–—-]\s+")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…", "»", "\"", "”", ")")
+_CENTRED = 12  # leading spaces beyond the margin that mean centred (a heading), not a first-line indent
 _EDGE = 2  # lines at the top and at the bottom of a page that may be running headers or footers
 
 
@@ -179,18 +180,18 @@ def _split_page(lines: list[str], page: int) -> list[_Para]:
     widths = sorted(len(line.strip()) for _, line in text_lines)
     full = widths[int(0.9 * (len(widths) - 1))]
     paras: list[_Para] = []
-    previous = ""
+    previous, previous_indent = "", margin
     for gap, line in text_lines:
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
         starts = bool(numbering_of(stripped) or _BULLET.match(stripped) or act_heading_level(clean(stripped)))
-        forced = gap > usual_gap or starts or (indent > margin + 1 and not paras) or \
-            (indent > margin + 1 and bool(previous))
+        forced = gap > usual_gap or starts or indent > margin + 1
         short_end = previous.endswith(_SENTENCE_END) and len(previous) < 0.8 * full
-        if not paras or forced or short_end:
-            paras.append(_Para(page, [], forced or not paras and (starts or stripped[:1].isupper())))
+        after_centred = previous_indent > margin + _CENTRED  # a centred heading, not a first-line indent
+        if not paras or forced or short_end or after_centred:
+            paras.append(_Para(page, [], forced))
         paras[-1].lines.append(stripped)
-        previous = stripped
+        previous, previous_indent = stripped, indent
     return paras
 
 
