@@ -173,6 +173,15 @@ def test_html_main_text_without_boilerplate(tmp_path):
     assert any(b.text.endswith("текст статті подано нижче.") for b in doc.blocks)  # link text kept in prose
 
 
+def test_html_inline_markup_and_wrapped_blocks(tmp_path):
+    page = tmp_path / "old.html"
+    page.write_text("<html><body><font face=Arial><p>Перший <b>ком</b>п'ютерний абзац.</p><p>Другий абзац.</p>"
+                    "</font><ol start=3><li><p>Третій</p><p>пункт.</p></li></ol></body></html>", encoding="utf-8")
+    doc = read_document(page)
+    assert [b.text for b in doc.blocks] == ["Перший комп'ютерний абзац.", "Другий абзац.", "3. Третій пункт."]
+    assert doc.blocks[2].numbering == "3"
+
+
 def test_zakon_rada_page_reads_as_an_act(tmp_path):
     page = tmp_path / "994_575.htm"
     page.write_bytes(files.zakon_html())

@@ -128,7 +128,7 @@ class _Walker:
                 self.pending.append(str(child))
             elif child.name in _HEADINGS:
                 self.flush()
-                self.builder.heading(child.get_text(" ").replace(_LINE, " "), _HEADINGS[child.name])
+                self.builder.heading(_text(child).replace(_LINE, " "), _HEADINGS[child.name])
             elif child.name in {"ul", "ol"}:
                 self.flush()
                 self.list(child)
@@ -142,8 +142,11 @@ class _Walker:
                     self.flush()
                 else:
                     self.paragraphs(child)
+            elif _has_block(child):  # an inline wrapper around blocks (<font>, <a>, <span> in old pages)
+                self.flush()
+                self.walk(child)
             else:
-                self.pending.append(child.get_text())
+                self.pending.append(_text(child))
         self.flush()
 
     def flush(self) -> None:
@@ -155,7 +158,7 @@ class _Walker:
     def paragraphs(self, element: Any) -> None:
         if _link_heavy(element):
             return
-        for line in element.get_text().split(_LINE):
+        for line in _text(element).split(_LINE):
             add_text_block(self.builder, line)
 
     def list(self, element: Any) -> None:
@@ -169,7 +172,7 @@ class _Walker:
             for sub in nested:
                 sub.extract()
             if not _link_heavy(item):
-                text = clean(item.get_text(" ").replace(_LINE, " "))
+                text = clean(_text(item).replace(_LINE, " "))
                 label = (chr(ord("a") + number - 1) if lettered and number <= 26 else str(number)) if ordered else None
                 shown = f"{label}{')' if lettered else '.'} {text}" if label and text else text
                 self.builder.paragraph(shown, "list_item", numbering=label)
@@ -181,8 +184,22 @@ class _Walker:
         for row in element.find_all("tr"):
             if row.find_parent("table") is not element:
                 continue
-            cells = [clean(c.get_text(" ").replace(_LINE, " ")) for c in row.find_all(["td", "th"], recursive=False)]
+            cells = [clean(_text(c).replace(_LINE, " ")) for c in row.find_all(["td", "th"], recursive=False)]
             self.builder.paragraph(" | ".join(c for c in cells if c))
+
+
+def _text(element: Any) -> str:
+    """The element's text as a browser shows it: inline tags join without a space ("<b>ком</b>п'ютер"),
+    block tags inside it are separated by one."""
+    from bs4 import NavigableString
+
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, NavigableString):
+            parts.append(str(node))
+        elif node.name in _BLOCK_TAGS:
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _tags(root: Any, names: set[str] | None = None) -> list[Any]:
