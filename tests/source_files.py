@@ -173,7 +173,8 @@ def zakon_html() -> bytes:
     for block in MINI_CONVENTION.strip().split("\n\n"):
         text = block.replace("\n", "\n ")
         if text.startswith(("Стаття", "Розділ")):
-            paragraphs.append(f'<p class="rvps7"><a name="n{len(paragraphs)}"></a><span class="rvts9">{text}</span></p>')
+            anchor = f'<a name="n{len(paragraphs)}"></a>'
+            paragraphs.append(f'<p class="rvps7">{anchor}<span class="rvts9">{text}</span></p>')
         else:
             paragraphs.append(f'<p class="rvps2"><a name="n{len(paragraphs)}"></a>{text}</p>')
     page = f"""<!DOCTYPE html>
@@ -228,7 +229,8 @@ MARKDOWN_TEXT = """# Конспект лекції
 
 def write_book_pdf(path: Path, pages: int = 3, paragraphs: int = 3) -> Path:
     """Book layout: justified paragraphs with an indented first line and no space between them, a centred
-    heading on page 1 with no space after it, and a running header whose page number moves with the page ("Посібник з кіберправа, с. 5")."""
+    heading on page 1 with no space after it, and a running header whose page number moves with the page
+    ("Посібник з кіберправа, с. 5")."""
     fpdf = pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDF")
     pdf = fpdf.FPDF(format="A4")
     pdf.set_auto_page_break(True, 20)

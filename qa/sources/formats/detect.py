@@ -12,7 +12,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from .errors import IngestError, fail
+from .errors import fail
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 SUPPORTED = ".pdf, .docx, .html, .md, .txt"

@@ -27,7 +27,8 @@ _BOILER_NAME = re.compile(r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|footer|hea
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {"p", "div", "section", "article", "main", "blockquote", "pre", "dl", "dt", "dd", "figure",
                "figcaption", "center", "address", "body", "tbody", "thead", "tfoot", "caption", "hr", "ul",
-               "ol", "li", "table", "tr", "td", "th", "html", "details", "summary", "hgroup", "header", "footer"} | set(_HEADINGS)
+               "ol", "li", "table", "tr", "td", "th", "html", "details", "summary", "hgroup", "header",
+               "footer"} | set(_HEADINGS)
 _LINE = "\u2028"  # stands for <br> until a block's text is split into lines
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 _ZAKON = re.compile(rb"zakon\d*\.rada\.gov\.ua|class=\"?rvps\d", re.I)
