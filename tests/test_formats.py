@@ -106,6 +106,14 @@ def test_corrupted_pdf_is_refused(pdf_path, tmp_path, damage):
     _one_line_error(bad, "corrupted PDF", "export or download the PDF again")
 
 
+def test_pdf_without_pages_is_refused(tmp_path):
+    from pypdf import PdfWriter
+
+    empty = tmp_path / "no-pages.pdf"
+    PdfWriter().write(str(empty))
+    _one_line_error(empty, "corrupted PDF (no pages)")
+
+
 def test_text_named_pdf_is_called_misnamed(tmp_path):
     fake = tmp_path / "report.pdf"
     fake.write_text("просто текст", encoding="utf-8")

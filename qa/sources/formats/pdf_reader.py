@@ -85,18 +85,31 @@ def _read_pages(path: Path) -> list[str]:
     except Exception as exc:  # pypdf raises many types on damaged files
         raise fail(path, f"corrupted PDF ({type(exc).__name__})", "export or download the PDF again") from None
     if encrypted:
-        try:
-            opened = bool(reader.decrypt(""))  # an owner-password-only PDF opens with an empty user password
-        except Exception:
-            opened = False
-        if not opened:
-            raise fail(path, "encrypted PDF (password protected)",
-                       "save an unprotected copy (e.g. print to PDF) and add that")
+        _open_encrypted(reader, path)
     try:
-        return [_page_text(page) for page in reader.pages]
+        texts = [_page_text(page) for page in reader.pages]
     except Exception as exc:
         raise fail(path, f"corrupted PDF ({type(exc).__name__} while reading pages)",
                    "export or download the PDF again") from None
+    if not texts:
+        raise fail(path, "corrupted PDF (no pages)", "export or download the PDF again")
+    return texts
+
+
+def _open_encrypted(reader: Any, path: Path) -> None:
+    """Open a PDF encrypted with an owner password only (empty user password); refuse the rest."""
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = bool(reader.decrypt(""))
+    except DependencyError:
+        raise fail(path, "encrypted PDF (AES: opening it needs the 'cryptography' package)",
+                   "pip install cryptography, or save an unprotected copy and add that") from None
+    except Exception:
+        opened = False
+    if not opened:
+        raise fail(path, "encrypted PDF (password protected)",
+                   "save an unprotected copy (e.g. print to PDF) and add that")
 
 
 def _page_text(page: Any) -> str:
