@@ -214,6 +214,7 @@ class SourceRegistry:
             if sha256_file(tmp) != checksum:
                 raise fail(source, "the file changed while it was being copied", "add it again")
             os.replace(tmp, target)
+            _fsync_dir(self.store_dir)  # the rename itself survives a power cut before the commit's fsync
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -225,6 +226,19 @@ class SourceRegistry:
             for entry in self.store_dir.iterdir():
                 if entry.is_file() and entry.name not in known:
                     entry.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported here (e.g. Windows); the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _by_checksum(db: sqlite3.Connection, checksum: str) -> SourceRecord | None:
