@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.convention_parser import parse_convention
+from qa.sources.convention_parser import parse_convention
 from qa.sources.formats import Block, IngestError, SourceDocument, locator, read_document
 from tests import source_files as files
 from tests.conftest import MINI_CONVENTION

@@ -9,7 +9,6 @@ from typing import Any
 from .blocks import BlockBuilder, add_text_block
 from .model import Block
 
-
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _META_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M | re.I)
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ...language import detect_language
+from ..language import detect_language
 
 _LETTER = re.compile(r"[^\W\d_]")
 BLOCK_KINDS = ("heading", "paragraph", "list_item")
