@@ -1,0 +1,215 @@
+"""Which FAISS index holds the passage vectors: exact flat search for a small library, HNSW above a size.
+
+The shipped corpus is a few hundred passages, where an exact `IndexFlatIP` answers in microseconds and
+builds instantly; a user's own library can grow far beyond it, and a flat search costs time in
+proportion to the vector count (about 30 ms per query at 1 M 384-d vectors on this machine), on every
+question, twice (Ukrainian and English versions). Above `HNSW_THRESHOLD` vectors the index is an HNSW
+graph (`IndexHNSWFlat`, inner product = cosine on L2-normalised vectors), which answers in about a
+millisecond at recall@10 >= 0.95 against flat (`bench/bench_ann.py`).
+
+Rows are positions. FAISS row i is chunk i, as the store keeps chunks in row order: no separate id
+mapping that could drift from the store. Removing rows compacts both kinds the same way (the rows after
+a removed one move down), so the store deletes the same chunks and stays aligned:
+- flat: `remove_ids` in place (a memmove, milliseconds even at 1 M);
+- HNSW: a graph cannot drop nodes, so removal rebuilds the graph from the kept vectors (read back from
+  the index itself, nothing is re-embedded). Tombstones (an `IDSelector` filter at search time) were
+  rejected: they must be persisted beside the index, every search must apply them, and recall falls as
+  they accumulate; removing a source is rare and a rebuild leaves nothing to get out of step.
+Adding appends rows to either kind in time proportional to the vectors added; an add that carries a
+flat index across the threshold rebuilds it once as HNSW.
+
+faiss is imported inside functions so that importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+KINDS = ("flat", "hnsw")
+# Flat single-query p50 on this machine (bench, 384-d): ~0.9 ms at 25 k, ~3 ms at 100 k, ~6 ms at 200 k,
+# ~30 ms at 1 M. Below 100 k vectors a flat search stays under ~3 ms, exact, with no build cost and
+# in-place removal; above it HNSW's build time (minutes at 1 M on 2 cores) pays for itself in searches.
+HNSW_THRESHOLD = 20_000
+HNSW_M = 32  # graph degree: recall at a given efSearch rises with M; 32 is FAISS's advice for d ~ 384
+HNSW_EF_CONSTRUCTION = 80  # build-time beam: recall ~ unchanged above this on the bench, build time grows
+HNSW_EF_SEARCH = 128  # search-time beam: recall@10 >= 0.95 with margin at 1 M (bench sweep)
+NORM_TOLERANCE = 1e-3  # |‖v‖ - 1| allowed: float32 normalisation leaves ~1e-7
+
+
+@dataclass(frozen=True)
+class VectorIndexSpec:
+    """How a vector file was built and must be searched; recorded in the manifest (`to_json`).
+
+    `threshold` is the size rule that chose `kind`, kept so a later add knows when to switch."""
+
+    kind: str
+    dim: int
+    threshold: int = HNSW_THRESHOLD
+    m: int | None = None
+    ef_construction: int | None = None
+    ef_search: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"vector index kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.dim <= 0 or self.threshold <= 0:
+            raise ValueError(f"vector index dim and threshold must be positive, not {self.dim}, {self.threshold}")
+        hnsw = (self.m, self.ef_construction, self.ef_search)
+        if self.kind == "hnsw" and not all(isinstance(v, int) and v > 0 for v in hnsw):
+            raise ValueError(f"an hnsw spec needs positive m, ef_construction, ef_search, not {hnsw}")
+        if self.kind == "flat" and any(v is not None for v in hnsw):
+            raise ValueError("a flat spec takes no m, ef_construction or ef_search")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "VectorIndexSpec":
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown vector index spec fields: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+def choose_spec(n_vectors: int, dim: int, threshold: int = HNSW_THRESHOLD,
+                ef_search: int = HNSW_EF_SEARCH) -> VectorIndexSpec:
+    """Flat below `threshold` vectors (exact, instant to build), HNSW at or above it (see module doc)."""
+    if n_vectors < 0:
+        raise ValueError(f"vector count must not be negative, not {n_vectors}")
+    if n_vectors < threshold:
+        return VectorIndexSpec("flat", dim, threshold)
+    return VectorIndexSpec("hnsw", dim, threshold, HNSW_M, HNSW_EF_CONSTRUCTION, ef_search)
+
+
+def check_vectors(vectors: np.ndarray, dim: int, allow_empty: bool = False) -> np.ndarray:
+    """The matrix as FAISS needs it (C-contiguous float32, n x dim, unit rows), or ValueError in one line.
+
+    Not normalised would silently turn cosine into an unbounded dot product, so it is refused, not fixed."""
+    if not isinstance(vectors, np.ndarray):
+        raise ValueError(f"vectors must be a numpy array, not {type(vectors).__name__}")
+    if vectors.dtype != np.float32:
+        raise ValueError(f"vectors must be float32, not {vectors.dtype}")
+    if vectors.ndim != 2 or vectors.shape[1] != dim:
+        raise ValueError(f"vectors must have shape (n, {dim}), not {vectors.shape}")
+    if vectors.shape[0] == 0 and not allow_empty:
+        raise ValueError("no vectors given")
+    if not np.isfinite(vectors).all():
+        raise ValueError("vectors contain NaN or infinity")
+    norms = np.linalg.norm(vectors, axis=1)
+    worst = int(np.argmax(np.abs(norms - 1.0))) if len(norms) else 0
+    if len(norms) and abs(norms[worst] - 1.0) > NORM_TOLERANCE:
+        raise ValueError(f"vectors must be L2-normalised (row {worst} has norm {norms[worst]:.4f})")
+    return np.ascontiguousarray(vectors)
+
+
+def _empty_index(spec: VectorIndexSpec):
+    import faiss
+
+    if spec.kind == "flat":
+        return faiss.IndexFlatIP(spec.dim)
+    index = faiss.IndexHNSWFlat(spec.dim, spec.m, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = spec.ef_construction
+    return index
+
+
+def build_vector_index(vectors: np.ndarray, spec: VectorIndexSpec):
+    """A new index of `spec.kind` holding `vectors` in row order, ready to search (efSearch set)."""
+    index = _empty_index(spec)
+    index.add(check_vectors(vectors, spec.dim, allow_empty=True))
+    return configure_search(index, spec)
+
+
+def configure_search(index, spec: VectorIndexSpec):
+    """Apply the spec's search settings to a (loaded) index and check it is the kind the spec says.
+
+    The manifest's spec is the record, not the file: FAISS 1.15 stores efSearch in the file, older
+    versions do not (it comes back as the default, 16: recall@10 ~0.85 at 1 M on the bench), and a
+    settings override must win either way. So every load calls this; a file of another kind or
+    dimension than the manifest says is refused here (ValueError) rather than searched wrongly."""
+    import faiss
+
+    expected = faiss.IndexFlatIP if spec.kind == "flat" else faiss.IndexHNSWFlat
+    if not isinstance(index, expected) or index.d != spec.dim:
+        raise ValueError(f"vector index is {type(index).__name__} of dimension {index.d}, "
+                         f"the manifest says {spec.kind} of dimension {spec.dim}")
+    if spec.kind == "flat" and index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise ValueError("flat vector index does not use inner product")
+    if spec.kind == "hnsw":
+        if index.metric_type != faiss.METRIC_INNER_PRODUCT:
+            raise ValueError("hnsw vector index does not use inner product")
+        index.hnsw.efSearch = spec.ef_search
+    return index
+
+
+def add_vectors(index, spec: VectorIndexSpec, vectors: np.ndarray):
+    """Append rows (time in proportion to the rows added); returns (index, spec).
+
+    The index is changed in place, except when the new total reaches the spec's threshold on a flat
+    index: then it is rebuilt once as HNSW from its own vectors plus the new ones."""
+    vectors = check_vectors(vectors, spec.dim)
+    configure_search(index, spec)
+    total = index.ntotal + len(vectors)
+    if spec.kind == "flat" and total >= spec.threshold:
+        new_spec = choose_spec(total, spec.dim, spec.threshold)
+        return build_vector_index(np.vstack([_all_vectors(index), vectors]), new_spec), new_spec
+    index.add(vectors)
+    return index, spec
+
+
+def remove_rows(index, spec: VectorIndexSpec, rows) -> tuple[object, VectorIndexSpec]:
+    """Drop these row positions; the rows after them move down (as the store's chunks do).
+
+    Flat: in place. HNSW: rebuilt from the kept vectors, as flat when they fall below the threshold
+    (see module doc for why not tombstones)."""
+    configure_search(index, spec)
+    drop = np.unique(np.asarray(list(rows), dtype=np.int64))
+    if len(drop) and (drop[0] < 0 or drop[-1] >= index.ntotal):
+        raise ValueError(f"rows to remove must lie in 0..{index.ntotal - 1}")
+    if len(drop) == 0:
+        return index, spec
+    if spec.kind == "flat":
+        import faiss
+
+        index.remove_ids(faiss.IDSelectorBatch(drop))
+        return index, spec
+    keep = np.ones(index.ntotal, dtype=bool)
+    keep[drop] = False
+    kept = _all_vectors(index)[keep]
+    new_spec = choose_spec(len(kept), spec.dim, spec.threshold, spec.ef_search)
+    if new_spec.kind == "hnsw":
+        new_spec = spec
+    return build_vector_index(kept, new_spec), new_spec
+
+
+def _all_vectors(index) -> np.ndarray:
+    """Every stored vector in row order (both kinds keep full float32 vectors)."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal)
+
+
+def file_header(path) -> tuple[str, int, int]:
+    """(FAISS type tag, dimension, vector count) from an index file's first 20 bytes, without loading it.
+
+    Every FAISS index file starts with a 4-byte tag ("IxFI" flat inner product, "IHNf" HNSW flat), then
+    d (int32) and ntotal (int64); lets a manifest check run on a 1.5 GB file without reading it."""
+    with open(path, "rb") as fh:
+        header = fh.read(20)
+    if len(header) < 20:
+        raise ValueError(f"{path} is too short to be a FAISS index")
+    tag = header[:4].decode("ascii", errors="replace")
+    return tag, int.from_bytes(header[4:8], "little", signed=True), int.from_bytes(header[8:16], "little", signed=True)
+
+
+def tag_of(spec: VectorIndexSpec) -> str:
+    """The file tag `file_header` must find for this spec."""
+    return "IxFI" if spec.kind == "flat" else "IHNf"
+
+
+def with_ef_search(spec: VectorIndexSpec, ef_search: int) -> VectorIndexSpec:
+    """The same HNSW spec searched with another beam width (the bench's sweep; a settings override)."""
+    if spec.kind != "hnsw":
+        raise ValueError("efSearch applies only to an hnsw spec")
+    return replace(spec, ef_search=ef_search)
