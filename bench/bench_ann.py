@@ -19,6 +19,7 @@ data beside those of the shipped corpus's real e5 vectors (0.85 / 0.95 / 0.89).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -28,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.indexing import ann  # noqa: E402
+from qa.indexing import ann
 
 SUBSPACE = 32  # each cluster's own directions of variation
 BATCH = 50_000  # rows generated at a time
@@ -146,8 +147,8 @@ def main() -> None:
     base = mixture.draw(args.n, rng)
     queries = mixture.draw(args.queries, np.random.default_rng(args.seed + 2))
     print(f"{args.n} x {args.dim} vectors, {len(mixture.p)} clusters, {args.queries} queries, "
-          f"{args.threads} threads, faiss {faiss.__version__}; generated in {time.perf_counter() - started:.1f} s",
-          flush=True)
+          f"{args.threads} threads, faiss {faiss.__version__}; generated in {time.perf_counter() - started:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
 
     mem0 = rss_gb()
     t = time.perf_counter()
@@ -193,7 +194,7 @@ def main() -> None:
     if not args.no_ivf:
         bench_ivf(base, queries, truth, args)
     print(f"peak resident memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB; "
-          f"total {time.perf_counter() - started:.0f} s", flush=True)
+          f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def bench_ivf(base: np.ndarray, queries: np.ndarray, truth: np.ndarray, args) -> None:

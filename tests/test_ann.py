@@ -80,7 +80,7 @@ def test_file_round_trip_keeps_search_settings(tmp_path, threshold):
     faiss.write_index(built, str(path))
     assert ann.file_header(path) == (ann.tag_of(spec), DIM, len(base))
     stored = ann.VectorIndexSpec.from_json(json.loads(json.dumps(spec.to_json())))
-    loaded = ann.configure_search(faiss.read_index(str(path)), stored)
+    loaded = ann.read_vector_index(path, ann.spec_from_manifest({"vector_index": stored.to_json()}))
     if spec.kind == "hnsw":
         assert loaded.hnsw.efSearch == 96  # the manifest's spec decides, not what the file carried
         assert not np.array_equal(top(faiss.read_index(str(path)), queries), expected)
@@ -142,7 +142,7 @@ def test_bad_vectors_one_clear_line():
     cases = {
         "shape (n, 32), not (10, 16)": good[:, :16].copy(),
         "float32, not float64": good.astype(np.float64),
-        "L2-normalised (row 0 has norm 2.0000)": good * 2,
+        "L2-normalised (row 3 has norm 2.0000; rows off: 1)": np.where(np.arange(10)[:, None] == 3, 2 * good, good),
         "no vectors given": np.zeros((0, DIM), dtype=np.float32),
         "NaN or infinity": np.where(np.arange(DIM) == 3, np.nan, good).astype(np.float32),
         "numpy array, not list": good.tolist(),
@@ -159,3 +159,18 @@ def test_bad_vectors_one_clear_line():
     with pytest.raises(ValueError) as exc:
         ann.choose_spec(-1, DIM)
     assert "negative" in _one_line(exc)
+
+
+def test_manifest_spec_and_unreadable_file(tmp_path):
+    assert ann.spec_from_manifest({"faiss_index": "IndexFlatIP", "dimension": 384}) == ann.choose_spec(0, 384)
+    with pytest.raises(ValueError) as exc:
+        ann.spec_from_manifest({"faiss_index": "IndexIVFFlat", "dimension": 384})
+    assert "neither" in _one_line(exc)
+    broken = tmp_path / "vectors.faiss"
+    broken.write_bytes(b"IxFI" + bytes(10))
+    with pytest.raises(ValueError) as exc:
+        ann.read_vector_index(broken, ann.choose_spec(0, DIM))
+    assert "is not a readable FAISS index" in _one_line(exc)
+    with pytest.raises(ValueError) as exc:
+        ann.file_header(tmp_path / "vectors.faiss")
+    assert "too short" in _one_line(exc)

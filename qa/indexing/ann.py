@@ -66,7 +66,7 @@ class VectorIndexSpec:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "VectorIndexSpec":
+    def from_json(cls, data: dict) -> VectorIndexSpec:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown vector index spec fields: {', '.join(sorted(unknown))}")
@@ -88,19 +88,21 @@ def check_vectors(vectors: np.ndarray, dim: int, allow_empty: bool = False) -> n
 
     Not normalised would silently turn cosine into an unbounded dot product, so it is refused, not fixed."""
     if not isinstance(vectors, np.ndarray):
-        raise ValueError(f"vectors must be a numpy array, not {type(vectors).__name__}")
+        # ValueError, not TypeError: callers catch one error type for every kind of bad input
+        raise ValueError(f"vectors must be a numpy array, not {type(vectors).__name__}")  # noqa: TRY004
     if vectors.dtype != np.float32:
         raise ValueError(f"vectors must be float32, not {vectors.dtype}")
     if vectors.ndim != 2 or vectors.shape[1] != dim:
         raise ValueError(f"vectors must have shape (n, {dim}), not {vectors.shape}")
     if vectors.shape[0] == 0 and not allow_empty:
         raise ValueError("no vectors given")
-    if not np.isfinite(vectors).all():
-        raise ValueError("vectors contain NaN or infinity")
-    norms = np.linalg.norm(vectors, axis=1)
-    worst = int(np.argmax(np.abs(norms - 1.0))) if len(norms) else 0
-    if len(norms) and abs(norms[worst] - 1.0) > NORM_TOLERANCE:
-        raise ValueError(f"vectors must be L2-normalised (row {worst} has norm {norms[worst]:.4f})")
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64))  # no n x dim temporary
+    if not np.isfinite(norms).all():
+        raise ValueError(f"vectors contain NaN or infinity (row {int(np.argmin(np.isfinite(norms)))})")
+    off = np.flatnonzero(np.abs(norms - 1.0) > NORM_TOLERANCE)
+    if len(off):
+        raise ValueError(f"vectors must be L2-normalised (row {off[0]} has norm {norms[off[0]]:.4f}; "
+                         f"rows off: {len(off)})")
     return np.ascontiguousarray(vectors)
 
 
@@ -141,6 +143,29 @@ def configure_search(index, spec: VectorIndexSpec):
             raise ValueError("hnsw vector index does not use inner product")
         index.hnsw.efSearch = spec.ef_search
     return index
+
+
+def read_vector_index(path, spec: VectorIndexSpec):
+    """Load a vector file and apply the manifest's spec to it (the only way a load should go).
+
+    Raises ValueError in one line for an unreadable file or one that is not what the spec says."""
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise ValueError(f"{path} is not a readable FAISS index ({first})") from exc
+    return configure_search(index, spec)
+
+
+def spec_from_manifest(manifest: dict) -> VectorIndexSpec:
+    """The spec a manifest records; a manifest from before specs were recorded held a flat index."""
+    if "vector_index" in manifest:
+        return VectorIndexSpec.from_json(manifest["vector_index"])
+    if manifest.get("faiss_index", "IndexFlatIP") != "IndexFlatIP" or not isinstance(manifest.get("dimension"), int):
+        raise ValueError("manifest records neither a vector index spec nor a flat index with its dimension")
+    return VectorIndexSpec("flat", manifest["dimension"])
 
 
 def add_vectors(index, spec: VectorIndexSpec, vectors: np.ndarray):
