@@ -174,3 +174,11 @@ def test_manifest_spec_and_unreadable_file(tmp_path):
     with pytest.raises(ValueError) as exc:
         ann.file_header(tmp_path / "vectors.faiss")
     assert "too short" in _one_line(exc)
+
+
+def test_import_does_not_load_faiss():
+    import subprocess
+    import sys
+
+    code = "import sys, qa.indexing.ann; assert 'faiss' not in sys.modules, 'faiss imported eagerly'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=__file__.rsplit("/tests/", 1)[0])
