@@ -34,7 +34,7 @@ from qa.indexing import ann
 SUBSPACE = 32  # each cluster's own directions of variation
 BATCH = 50_000  # rows generated at a time
 K = 10
-EF_SWEEP = (16, 32, 64, 128, 256)
+EF_SWEEP = (16, 32, 64, 128, 256, 512, 1024)
 NPROBE_SWEEP = (8, 16, 32, 64)
 
 
@@ -207,7 +207,7 @@ def bench_ivf(base: np.ndarray, queries: np.ndarray, truth: np.ndarray, args) ->
     quantizer = faiss.IndexFlatIP(args.dim)
     ivf = faiss.IndexIVFFlat(quantizer, args.dim, nlist, faiss.METRIC_INNER_PRODUCT)
     ivf.cp.niter = 10  # k-means iterations: the default 25 costs minutes more at 1 M for little recall
-    sample = base[np.random.default_rng(args.seed + 4).choice(len(base), size=min(len(base), 32 * nlist),
+    sample = base[np.random.default_rng(args.seed + 4).choice(len(base), size=min(len(base), 40 * nlist),
                                                                replace=False)]
     ivf.train(sample)
     ivf.add(base)
