@@ -5,7 +5,7 @@ millisecond and builds instantly; a user's own library can grow far beyond it, a
 every vector on every query (memory-bound: ~23 ms per query at 100 k 384-d vectors on this machine when
 it is quiet, 670 ms at 1 M while the shared cores are busy), twice per question (Ukrainian and English
 versions). From `HNSW_THRESHOLD` vectors on the index is an HNSW graph (`IndexHNSWFlat`, inner product =
-cosine on L2-normalised vectors), which answers in about 2 ms at recall@10 >= 0.95 against flat at 1 M
+cosine on L2-normalised vectors), which answers in 2.5-3 ms at recall@10 0.974 against flat at 1 M
 (`bench/bench_ann.py`; README, "Scale"). IVF was measured too and not kept: see the README.
 
 Rows are positions. FAISS row i is chunk i, as the store keeps chunks in row order: no separate id
@@ -30,14 +30,14 @@ import numpy as np
 
 KINDS = ("flat", "hnsw")
 # The threshold: flat single-query p50 on this machine (bench, 384-d, quiet): 0.3 ms at 5 k (in cache),
-# 2.3 ms at 10 k, 5 ms at 20 k, 12 ms at 50 k, 23 ms at 100 k, growing linearly (3-8x more when the
-# shared cores are busy). Below 20 k a search costs under ~5 ms (the budget for HNSW at 1 M) while
+# 2.3 ms at 10 k, 5-6.6 ms at 20 k, 12 ms at 50 k, 23 ms at 100 k, linear on (3-8x more when the
+# shared cores are busy). Below 20 k a search costs about 5 ms or less (the budget for HNSW at 1 M) while
 # being exact, free to build and removable in place, so flat is the better index there; from 20 k on,
 # HNSW is faster by a margin that grows with size, and its build is short (20-34 s at 100 k, bench).
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32  # graph degree; the usual choice for d in the hundreds (not swept: each point is a 10-min build)
-HNSW_EF_CONSTRUCTION = 80  # build-time beam; build time grows with it (610 s at 1 M on 2 busy cores)
-HNSW_EF_SEARCH = 512  # search-time beam: at 1 M, 128 gave recall@10 0.934 and 256 gave 0.964 (bench sweep)
+HNSW_EF_CONSTRUCTION = 80  # build-time beam; build time grows with it (610-673 s at 1 M, 2 busy cores)
+HNSW_EF_SEARCH = 512  # search beam, at 1 M: 128 -> recall@10 0.934, 256 -> 0.964, 512 -> 0.974 (p50 2.5 ms)
 NORM_TOLERANCE = 1e-3  # |‖v‖ - 1| allowed: float32 normalisation leaves ~1e-7
 
 
