@@ -187,3 +187,18 @@ def test_import_does_not_load_faiss():
 
     code = "import sys, qa.indexing.ann; assert 'faiss' not in sys.modules, 'faiss imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=__file__.rsplit("/tests/", 1)[0])
+
+
+def test_zero_rows_only_when_asked():
+    """The English file keeps a zero row for a chunk without an English version; elsewhere it is an error."""
+    vectors = clustered(50, seed=12)
+    vectors[7] = 0.0
+    spec = ann.choose_spec(50, DIM)
+    with pytest.raises(ValueError) as exc:
+        ann.build_vector_index(vectors, spec)
+    assert "row 7 has norm 0.0000" in _one_line(exc)
+    index = ann.build_vector_index(vectors, spec, zero_rows=True)
+    scores, rows = index.search(vectors[:1], 50)
+    assert scores[0][list(rows[0]).index(7)] == 0.0
+    index, spec = ann.add_vectors(index, spec, vectors[5:10], zero_rows=True)
+    assert index.ntotal == 55

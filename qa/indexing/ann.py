@@ -86,10 +86,13 @@ def choose_spec(n_vectors: int, dim: int, threshold: int = HNSW_THRESHOLD,
     return VectorIndexSpec("hnsw", dim, threshold, HNSW_M, HNSW_EF_CONSTRUCTION, ef_search)
 
 
-def check_vectors(vectors: np.ndarray, dim: int, allow_empty: bool = False) -> np.ndarray:
+def check_vectors(vectors: np.ndarray, dim: int, allow_empty: bool = False,
+                  zero_rows: bool = False) -> np.ndarray:
     """The matrix as FAISS needs it (C-contiguous float32, n x dim, unit rows), or ValueError in one line.
 
-    Not normalised would silently turn cosine into an unbounded dot product, so it is refused, not fixed."""
+    Not normalised would silently turn cosine into an unbounded dot product, so it is refused, not fixed.
+    `zero_rows` admits all-zero rows as placeholders (the English file's rows for chunks without an
+    English version: they score 0 against every query)."""
     if not isinstance(vectors, np.ndarray):
         # ValueError, not TypeError: callers catch one error type for every kind of bad input
         raise ValueError(f"vectors must be a numpy array, not {type(vectors).__name__}")  # noqa: TRY004
@@ -102,7 +105,7 @@ def check_vectors(vectors: np.ndarray, dim: int, allow_empty: bool = False) -> n
     norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64))  # no n x dim temporary
     if not np.isfinite(norms).all():
         raise ValueError(f"vectors contain NaN or infinity (row {int(np.argmin(np.isfinite(norms)))})")
-    off = np.flatnonzero(np.abs(norms - 1.0) > NORM_TOLERANCE)
+    off = np.flatnonzero((np.abs(norms - 1.0) > NORM_TOLERANCE) & ~(zero_rows & (norms == 0.0)))
     if len(off):
         raise ValueError(f"vectors must be L2-normalised (row {off[0]} has norm {norms[off[0]]:.4f}; "
                          f"rows off: {len(off)})")
@@ -119,10 +122,10 @@ def _empty_index(spec: VectorIndexSpec):
     return index
 
 
-def build_vector_index(vectors: np.ndarray, spec: VectorIndexSpec):
+def build_vector_index(vectors: np.ndarray, spec: VectorIndexSpec, zero_rows: bool = False):
     """A new index of `spec.kind` holding `vectors` in row order, ready to search (efSearch set)."""
     index = _empty_index(spec)
-    index.add(check_vectors(vectors, spec.dim, allow_empty=True))
+    index.add(check_vectors(vectors, spec.dim, allow_empty=True, zero_rows=zero_rows))
     return configure_search(index, spec)
 
 
@@ -171,17 +174,18 @@ def spec_from_manifest(manifest: dict) -> VectorIndexSpec:
     return VectorIndexSpec("flat", manifest["dimension"])
 
 
-def add_vectors(index, spec: VectorIndexSpec, vectors: np.ndarray):
+def add_vectors(index, spec: VectorIndexSpec, vectors: np.ndarray, zero_rows: bool = False):
     """Append rows (time in proportion to the rows added); returns (index, spec).
 
     The index is changed in place, except when the new total reaches the spec's threshold on a flat
     index: then it is rebuilt once as HNSW from its own vectors plus the new ones."""
-    vectors = check_vectors(vectors, spec.dim)
+    vectors = check_vectors(vectors, spec.dim, zero_rows=zero_rows)
     configure_search(index, spec)
     total = index.ntotal + len(vectors)
     if spec.kind == "flat" and total >= spec.threshold:
         new_spec = choose_spec(total, spec.dim, spec.threshold)
-        return build_vector_index(np.vstack([_all_vectors(index), vectors]), new_spec), new_spec
+        combined = np.vstack([_all_vectors(index), vectors])
+        return build_vector_index(combined, new_spec, zero_rows=zero_rows), new_spec
     index.add(vectors)
     return index, spec
 
@@ -208,7 +212,7 @@ def remove_rows(index, spec: VectorIndexSpec, rows) -> tuple[object, VectorIndex
     new_spec = choose_spec(len(kept), spec.dim, spec.threshold, spec.ef_search)
     if new_spec.kind == "hnsw":
         new_spec = spec
-    return build_vector_index(kept, new_spec), new_spec
+    return build_vector_index(kept, new_spec, zero_rows=True), new_spec  # rows admitted when added
 
 
 def _all_vectors(index) -> np.ndarray:
