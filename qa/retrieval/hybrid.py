@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -17,25 +18,19 @@ from ..config import Settings
 from ..indexing.index import Index
 from ..sources.chunks import CONVENTION, Chunk
 from .admission import Admission, cap_query
-from .analysis import Question, analyse
+from .analysis import PART_QUESTIONS, Question, analyse
 from .concepts import ConceptMatch
+from .counterparts import counterparts
 from .definitions import defining_rows, find_definitions
 from .filters import Filters
 from .instruments import answered_by_mention
 from .reference_router import Reference
 
 MODES = ("hybrid", "dense", "bm25")
-# Parts that are not rules attract generic questions ("under the Budapest Convention…"); they are cited only
-# when the question asks for what they hold.
-_ASKS_FOR_PART = {
-    "preamble": re.compile(r"преамбул|preamble|recital|мет[аиу]\s+конвенц|aims?\s+of\s+the\s+convention|purpose", re.IGNORECASE),
-    "header": re.compile(r"ратифік|ratif|підписан|signed|signature|набра\w*\s+чинн|набу\w*\s+чинн|entry\s+into\s+force|"
-                         r"enter\w*\s+into\s+force|україн|ukrain|закон\w*\s+(?:про|n|№)|протокол|protocol|дат[аиу]|"
-                         r"date|коли|when|офіційн\w*\s+переклад|official\s+translation", re.IGNORECASE),
-    "closing": re.compile(r"вчинено|done\s+at|мов(?:ами|ою|и)|languages?|authentic|автентичн|примірник|copy|copies|"
-                          r"архів|archives|засвідчен|certified|на\s+посвідчення|in\s+witness|підписали", re.IGNORECASE),
-}
 PREAMBLE_PENALTY = 0.5
+DEFINITIONS_PENALTY = 0.2  # Article 1 is the vocabulary of every story, the answer only to a definitional question
+SECTION_BOOST = 0.1  # the part of the Convention the question asks about (analysis.sections_asked)
+COUNTERPART_SHARE = 0.5  # a question across a border: the counterpart gains this share of its power's score
 DEFINITION_BOOST = 0.3
 CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
 EVERYDAY_BOOST = 0.5  # … more so when the text itself never uses that word
@@ -87,15 +82,21 @@ class HybridRetriever:
         self.use_concepts = use_concepts and mode == "hybrid"
         self.english = english and any(c.text_en for c in index.chunks)  # baseline: the Ukrainian text only
         self.use_glossary = use_glossary
-        self.definitions = find_definitions(index.chunks) if mode == "hybrid" else []
         self.admission = Admission()  # bounds the encoder work one question can cause
         self._part_rows = {kind: np.array([i for i, c in enumerate(index.chunks) if c.source == CONVENTION
-                                           and c.kind == kind], dtype=np.int64) for kind in _ASKS_FOR_PART}
+                                           and c.kind == kind], dtype=np.int64) for kind in PART_QUESTIONS}
+        self._section_rows = {section: np.array([i for i, c in enumerate(index.chunks) if section_of(c) == section],
+                                                dtype=np.int64) for section in SECTIONS}
         self._article_rows: dict[str, np.ndarray] = {}
         for i, c in enumerate(index.chunks):
             if c.source == CONVENTION and c.article:
                 self._article_rows.setdefault(c.article, []).append(i)
         self._article_rows = {a: np.array(r, dtype=np.int64) for a, r in self._article_rows.items()}
+
+    @cached_property
+    def definitions(self) -> list:
+        """The terms the text defines, found when a question first asks for a definition."""
+        return find_definitions(self.index.chunks) if self.mode == "hybrid" else []
 
     @property
     def wants_vectors(self) -> bool:
@@ -152,17 +153,36 @@ class HybridRetriever:
         if q.is_scenario and self.mode == "hybrid" and q.clause_vectors is not None:
             fused = (1 - SCENARIO_CLAUSE_WEIGHT) * fused + SCENARIO_CLAUSE_WEIGHT * self._best_clause(q)
         if self.mode == "hybrid":
-            for row in defining_rows(q, self.definitions):
+            for row in defining_rows(q, self.definitions) if q.asks_definition else ():
                 fused[row] += DEFINITION_BOOST
             if self.use_concepts:
                 self._boost_concepts(q, fused)
             for instrument in q.instruments:  # "when was the Additional Protocol adopted?": the mention answers
                 if answered_by_mention(q.search_text, instrument):
                     fused[[r for r, c in enumerate(self.index.chunks) if c.part == instrument.pointer]] += MENTION_BOOST
-        for kind, asks in _ASKS_FOR_PART.items():
-            if not asks.search(q.search_text):
+        for kind in PART_QUESTIONS:
+            if kind not in q.parts_asked:
                 fused[self._part_rows[kind]] -= PREAMBLE_PENALTY
+        if self.mode == "hybrid":
+            if not q.asks_definition and "1" in self._article_rows:
+                fused[self._article_rows["1"]] -= DEFINITIONS_PENALTY
+            if q.crosses_border:
+                self._to_counterparts(fused)
+            for section in q.sections_asked:
+                fused[self._section_rows[section]] += SECTION_BOOST / len(q.sections_asked) ** 0.5
         return fused, dense, lexical, coverage
+
+    def _to_counterparts(self, fused: np.ndarray) -> None:
+        """Another State's help is asked: each mutual-assistance article gains a share of the best score of
+        the domestic power it mirrors (counterparts.py), so "a provider abroad should keep the logs" finds
+        Article 29 where the words alone find Article 16."""
+        gains: dict[str, float] = {}
+        for domestic, assisted in counterparts().items():
+            rows = self._article_rows.get(domestic)
+            if rows is not None and assisted in self._article_rows:
+                gains[assisted] = max(gains.get(assisted, 0.0), float(np.max(fused[rows])))
+        for assisted, best in gains.items():
+            fused[self._article_rows[assisted]] += COUNTERPART_SHARE * max(best, 0.0)
 
     def _best_clause(self, q: Question) -> np.ndarray:
         """Per chunk, the best fused score any one sentence of the scenario gives it."""
@@ -282,14 +302,14 @@ def lexical_coverage(q: Question, index: Index) -> float:
     A word the corpus has never seen weighs as much as the rarest word it has. Ukrainian lemmas also
     count as known when the corpus has a word of the same stem ("обмежувати" / "обмеження").
     """
-    bm25, bm25_en = index.bm25, index.bm25_en
+    bm25 = index.bm25
     vocabulary = bm25.prefixes(PREFIX)
     ceiling = max(bm25.idf.values(), default=1.0)
     known = unknown = 0.0
     instrument = False
     for word, candidates in q.coverage_units:
         weights = [bm25.idf[c] for c in candidates if bm25.known(c)]
-        weights += [bm25_en.idf[c] for c in candidates if c.startswith("en:") and bm25_en.known(c)]
+        weights += [index.bm25_en.idf[c] for c in candidates if c.startswith("en:") and index.bm25_en.known(c)]
         if weights:
             known += max(weights)
         elif any(len(c) > PREFIX and not c.startswith("en:") and c[:PREFIX] in vocabulary for c in candidates):
@@ -302,6 +322,24 @@ def lexical_coverage(q: Question, index: Index) -> float:
     total = known + unknown
     coverage = known / total if total else 0.0
     return coverage / 2 if instrument else coverage
+
+
+SECTIONS = ("offences", "procedure", "jurisdiction", "cooperation")
+_CHAPTER = re.compile(r"^(?:Розділ|Chapter)\s+([IVX]+)\b")
+_SECTION = re.compile(r"^(?:Частина|Section)\s+([0-9]+)\b")
+
+
+def section_of(chunk: Chunk) -> str | None:
+    """offences (Chapter II Section 1), procedure (II.2), jurisdiction (II.3), cooperation (Chapter III), else None."""
+    if chunk.source != CONVENTION or not chunk.path:
+        return None
+    chapter = _CHAPTER.match(chunk.path[0])
+    section = _SECTION.match(chunk.path[1]) if len(chunk.path) > 1 else None
+    if chapter and chapter.group(1) == "III":
+        return "cooperation"
+    if chapter and chapter.group(1) == "II" and section:
+        return {"1": "offences", "2": "procedure", "3": "jurisdiction"}.get(section.group(1))
+    return None
 
 
 def _search(vectors, vector: np.ndarray, n: int) -> np.ndarray:
