@@ -29,7 +29,8 @@ from .reference_router import Reference
 MODES = ("hybrid", "dense", "bm25")
 PREAMBLE_PENALTY = 0.5
 DEFINITIONS_PENALTY = 0.2  # Article 1 is the vocabulary of every story, the answer only to a definitional question
-SECTION_BOOST = 0.1  # the part of the Convention the question asks about (analysis.sections_asked)
+SECTION_BOOST = 0.1
+PHRASE_WORD_BONUS = 0.5  # a concept named by several words counts for more, per extra word  # the part of the Convention the question asks about (analysis.sections_asked)
 COUNTERPART_SHARE = 0.5  # a question across a border: the counterpart gains this share of its power's score
 DEFINITION_BOOST = 0.3
 CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
@@ -200,9 +201,14 @@ class HybridRetriever:
         return not all(self.index.bm25_en.known(f"en:{t}") for t in match.phrase)
 
     def _boost_concepts(self, q: Question, fused: np.ndarray) -> None:
+        """Each concept named boosts the provisions it covers; a phrase of several words ("продавати паролі")
+        says more than one word ("хакер"), which often names an actor rather than the act. (Scaling down the
+        concepts outside the part of the Convention the question asks about was measured and lost fact
+        patterns: their concepts are the facts.)"""
         share = 1.0 / max(len(q.concepts), 1) ** CONCEPT_SHARING  # many concepts: each says less
         for concept in q.concepts:
             weight = (EVERYDAY_BOOST if self.everyday(concept) else CONCEPT_BOOST) * share
+            weight *= 1 + PHRASE_WORD_BONUS * (len(concept.phrase) - 1)
             for rank, target in enumerate(concept.targets):
                 rows = self._article_rows.get(target.article)
                 if rows is None:
