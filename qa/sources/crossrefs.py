@@ -20,8 +20,10 @@ _PARA_OF_ARTICLE = re.compile(
 )
 _PARA_HERE = re.compile(rf"(?:під)?пункт\w*\s+(?P<paras>{_PARA_LIST})(?!\s+стат\w*\s+\d)", re.IGNORECASE)
 _ARTICLES = re.compile(rf"стат\w*\s+(?P<arts>{_LIST})(?!\w)", re.IGNORECASE)
-# "статті 20.d Статуту Ради Європи" is an article of another act.
-_OTHER_ACT = re.compile(r"[.\w]*\s+Статут")
+# "статті 20.d Статуту Ради Європи", "статті 361 Кримінального кодексу України" are articles of another act
+# ("статті 1 цього Закону" is not).
+_OTHER_ACT = re.compile(r"[.\w]*\s+(?:Статут|Закону\b|Кодексу\b|[А-ЯІЇЄҐ]\w+\s+кодексу\b|Конвенції\s+(?:про|Ради)\b|"
+                        r"(?:Додаткового\s+)?[Пп]ротоколу\b)")
 _LINK = re.compile(r"\(\s*(\d{3,4}[_-]\d{2,3})\s*\)")
 
 

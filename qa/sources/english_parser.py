@@ -13,9 +13,10 @@ edited: its markdown is rendered to plain text (links become their text, emphasi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import CorpusError
+from .act_parser import ArticleDraft
 from .chunks import CLOSING, CONVENTION, PREAMBLE, Span
 
 # A link's target may hold one level of parentheses: `.../wipo/copyright/treaty/(wct)/(1996)/...`.
@@ -124,14 +125,7 @@ class _Line:
     number: int
 
 
-@dataclass
-class _Article:
-    number: str
-    title: str
-    path: tuple[str, ...]
-    line: int
-    intro: list[_Line] = field(default_factory=list)
-    paragraphs: list[tuple[str, list[_Line]]] = field(default_factory=list)
+_Article = ArticleDraft[_Line]
 
 
 def _spans(lines: list[_Line]) -> tuple[str, tuple[Span, ...]]:
@@ -266,19 +260,10 @@ class EnglishParser:
                 state = "closing"
                 closing.append(_Line(text, number))
             elif state == "article":
-                self._add_to_article(articles[-1], _Line(text, number))
+                articles[-1].add(_Line(text, number), _NUMBERED)
             else:
                 raise self._error(number, f"text outside any article: {text[:60]!r}")
         return doc_title, preamble, articles, closing, chapters
-
-    @staticmethod
-    def _add_to_article(article: _Article, line: _Line) -> None:
-        if m := _NUMBERED.match(line.text):
-            article.paragraphs.append((m.group(1), [line]))
-        elif article.paragraphs:
-            article.paragraphs[-1][1].append(line)
-        else:
-            article.intro.append(line)
 
     def _check(self, articles: list[_Article]) -> None:
         if not articles:
