@@ -163,7 +163,14 @@ def act_index(tmp_path_factory, law):
     import faiss
 
     from qa.config import load_settings
-    from qa.indexing.index import MANIFEST, STORE, VECTORS, VECTORS_EN, load_index, open_index
+    from qa.indexing.index import (
+        MANIFEST,
+        STORE,
+        VECTORS,
+        VECTORS_EN,
+        load_index,
+        open_index,
+    )
     from qa.indexing.store import read_store, write_store
     from qa.sources.lexicon import document_terms
 

@@ -164,15 +164,21 @@ def spans(blocks: list[Block], numbered: re.Pattern = CONVENTION_GRAMMAR.numbere
         text_parts.append(body)
         offset += len(body) + 1
     text = "\n".join(text_parts)
+    return text, closed_spans(starts, len(text))
+
+
+def closed_spans(starts: list[tuple[str, int, int]], length: int) -> tuple[Span, ...]:
+    """Sub-paragraphs from where each starts ((label, level, offset) in order): one ends where the next of
+    its level or a higher one begins, the last at the end of the text. Both languages' parsers use it."""
     out = []
     for i, (label, level, begin) in enumerate(starts):
-        end = len(text)
+        end = length
         for _label, other_level, other_begin in starts[i + 1:]:
             if other_level <= level:
                 end = other_begin - 1
                 break
         out.append(Span(label, begin, end))
-    return text, tuple(out)
+    return tuple(out)
 
 
 def _heading(m: re.Match) -> str:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import CorpusError
-from .act_parser import ArticleDraft
+from .act_parser import ArticleDraft, closed_spans
 from .chunks import CLOSING, CONVENTION, PREAMBLE, Span
 
 # A link's target may hold one level of parentheses: `.../wipo/copyright/treaty/(wct)/(1996)/...`.
@@ -144,15 +144,7 @@ def _spans(lines: list[_Line]) -> tuple[str, tuple[Span, ...]]:
             starts.append((f"{letter}.{m.group(1)}", 2, offset + lead))
         offset += len(body) + 1
     text = "\n".join(line.text for line in lines)
-    spans = []
-    for i, (label, level, begin) in enumerate(starts):
-        end = len(text)
-        for _label, other_level, other_begin in starts[i + 1:]:
-            if other_level <= level:
-                end = other_begin - 1
-                break
-        spans.append(Span(label, begin, end))
-    return text, tuple(spans)
+    return text, closed_spans(starts, len(text))
 
 
 def _recase_headings(articles: list[_Article]) -> None:
