@@ -247,3 +247,35 @@ def test_the_table_of_contents_lists_each_act_under_its_title_convention_first(a
     shown = provision_html(index, "zakon-test:art3:1", "en")
     assert "Стаття 3 – Відповідальність за порушення" in shown and f"Refers to: {LAW_EN}, Article 1" in shown
     assert 'data-chunk="convention:art3:1"' not in shown
+
+
+def test_an_act_in_english_is_parsed_too_and_cited_by_its_english_name():
+    protocol = parse_act("Additional Protocol\n\nChapter I – Common provisions\n\nArticle 1 – Purpose\n\n"
+                         "The purpose of this Protocol is to supplement the Convention.\n\nArticle 2 – Definition\n\n"
+                         "1. For the purposes of this Protocol:\n\na. \"material\" means any written material.\n",
+                         "ap-en", "Additional Protocol to the Convention on Cybercrime")
+    by_id = _by_id(protocol)
+    assert list(by_id) == ["ap-en:header", "ap-en:art1", "ap-en:art2:1"]
+    assert {c.lang for c in protocol} == {"en"} and by_id["ap-en:art2:1"].path == ("Chapter I – Common provisions",)
+    assert [s.label for s in by_id["ap-en:art2:1"].spans] == ["a"]
+    assert label(by_id["ap-en:art2:1"], "en", "a") == "Additional Protocol, Article 2(1)(a)"
+
+
+def test_a_chapter_of_a_national_code_with_editorial_notes():
+    code = parse_act("КРИМІНАЛЬНИЙ КОДЕКС УКРАЇНИ\nРозділ XVI\nКРИМІНАЛЬНІ ПРАВОПОРУШЕННЯ У СФЕРІ КОМП’ЮТЕРІВ\n"
+                     "{Назва розділу XVI в редакції Закону № 2289-IV від 05.06.2005}\n"
+                     "Стаття 361. Несанкціоноване втручання в роботу систем\n"
+                     "1. Несанкціоноване втручання в роботу систем, що призвело до витоку інформації, -\n"
+                     "карається штрафом.\n2. Ті самі дії, вчинені повторно, -\nкараються позбавленням волі.\n"
+                     "Стаття 361-1. Створення шкідливих програмних засобів\n"
+                     "1. Створення шкідливих програмних засобів, передбачених статтями 361-363-1, -\nкарається штрафом.\n",
+                     "kk", "Кримінальний кодекс України")
+    by_id = _by_id(code)
+    assert list(by_id) == ["kk:header", "kk:art361:1", "kk:art361:2", "kk:art361-1:1"]
+    assert by_id["kk:art361:1"].path == ("Розділ XVI – КРИМІНАЛЬНІ ПРАВОПОРУШЕННЯ У СФЕРІ КОМП’ЮТЕРІВ",)
+    assert "{Назва розділу XVI" in by_id["kk:header"].text  # the note is kept, not glued to the heading
+    assert by_id["kk:art361:1"].text == ("1. Несанкціоноване втручання в роботу систем, що призвело до витоку "
+                                         "інформації, - карається штрафом.")  # a line that opens nothing continues
+    assert label(by_id["kk:art361-1:1"], "uk") == "п. 1 ст. 361-1 Кримінального кодексу України"
+    assert label(by_id["kk:art361:2"], "en") == "Criminal Code of Ukraine, Article 361(2)"
+    assert "-" not in by_id["kk:art361-1:1"].refs

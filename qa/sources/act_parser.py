@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Generic, Protocol, TypeVar
+from typing import Callable, Generic, Protocol, TypeVar
 
 from ..errors import CorpusError
 from .act_names import act_name
 from .chunks import CLOSING, CONVENTION, HEADER, PREAMBLE, Chunk, Span
 from .crossrefs import extract_links, extract_refs
-from .formats.blocks import act_heading_level
+from .language import detect_language
 from .titles import PART_TITLES, article_title_en
 
 _DASH = r"\s*[–—-]\s*"
 _LETTER = re.compile(r"^([a-z])\.\s+")
 _ROMAN = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x)\.\s+")
 _PUBLISHER = re.compile(r"^Автор\s*[–-]")
-# A line of act text that opens a block of its own: a numbered part, an item ("1)", "а)"), a heading.
-_OPENS_BLOCK = re.compile(r"^(?:\d+\.\s|\d+\)\s|[a-zа-яіїєґ]\)\s)")
+# A line of act text that opens a block of its own: a numbered part, an item ("1)", "а)"), an editorial
+# note of the legislation database ("{Статтю 361 доповнено …}").
+_OPENS_BLOCK = re.compile(r"^(?:\d+\.\s|\d+\)\s|[a-zа-яіїєґ]\)\s|\{)")
 ACT_PART_TITLES = {HEADER: ("Відомості про документ", "Document details"), **{k: PART_TITLES[k] for k in (PREAMBLE, CLOSING)}}
 
 
@@ -55,10 +56,10 @@ CONVENTION_GRAMMAR = Grammar(
 )
 _SEP = r"(?:\.|\s*[–—]|\s+-)\s*"
 ACT_GRAMMAR = Grammar(
-    chapter=re.compile(rf"^(?P<word>Розділ|РОЗДІЛ|Книга)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
-    section=re.compile(rf"^(?P<word>Глава|ГЛАВА|Частина)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
-    title=re.compile(rf"^(?P<word>Заголовок|Підрозділ)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
-    article=re.compile(rf"^Стаття\s+(?P<num>\d+(?:-\d+)?)(?:{_SEP}(?P<title>.*))?$"),
+    chapter=re.compile(rf"^(?P<word>Розділ|РОЗДІЛ|Книга|Chapter|CHAPTER)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
+    section=re.compile(rf"^(?P<word>Глава|ГЛАВА|Частина|Section|SECTION)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
+    title=re.compile(rf"^(?P<word>Заголовок|Підрозділ|Title|TITLE)\s+(?P<num>[IVXLC]+|\d+)(?:{_SEP}(?P<title>.*))?$"),
+    article=re.compile(rf"^(?:Стаття|Article)\s+(?P<num>\d+(?:-\d+)?)(?:{_SEP}(?P<title>.*))?$"),
     numbered=re.compile(r"^(\d+)\.\s+"),
     closing_start=("На посвідчення чого", "Президент України", "Голова Верховної Ради"),
     strict=False,
@@ -105,32 +106,48 @@ class ArticleDraft(Generic[T]):
 
 def split_blocks(raw: str) -> list[Block]:
     """Blocks between blank lines, wrapped lines joined (the Convention's and the commentary's text)."""
-    return _blocks(raw, opens=lambda line: False)
+    return _blocks(raw, lambda line, previous: False)
+
+
+def _heading_like(m: re.Match | None) -> bool:
+    """A heading line, not a sentence that starts like one ("Стаття 5. Сторона може вимагати, щоб …"): short,
+    and its title does not run on (":", ";", "," at the end, or a long text ending in a full stop)."""
+    if m is None or len(m.string) > 250:
+        return False
+    title = (m.group("title") or "").rstrip()
+    return not title.endswith((":", ";", ",")) and not (title.endswith(".") and len(title) > 100)
+
+
+def act_heading(text: str, grammar: Grammar | None = None) -> str | None:
+    """Which heading `text` is in an act's grammar: "chapter" | "section" | "title" | "article", or None."""
+    g = grammar or ACT_GRAMMAR
+    for kind, rx in (("chapter", g.chapter), ("section", g.section), ("title", g.title), ("article", g.article)):
+        if (m := rx.match(text)) and (g.strict or _heading_like(m)):
+            return kind
+    return None
+
+
+def _starts_act_block(line: str, previous: str) -> bool:
+    """A heading, a numbered part, an item or the signature starts a block, and a heading is a block of its
+    own, even without blank lines around them: an act copied from a web page has one paragraph per line."""
+    return (act_heading(line) is not None or act_heading(previous) is not None
+            or bool(_OPENS_BLOCK.match(line)) or line.startswith(ACT_GRAMMAR.closing_start))
 
 
 def split_act_blocks(raw: str) -> list[Block]:
-    """The same, and a heading, numbered part or item starts a block even without a blank line before it,
-    and a heading ends its block: an act copied from a web page has one paragraph per line."""
-    heading = {"prev": False}
-
-    def opens(line: str) -> bool:
-        was, heading["prev"] = heading["prev"], act_heading_level(line) is not None
-        return was or heading["prev"] or bool(_OPENS_BLOCK.match(line)) or line.startswith(ACT_GRAMMAR.closing_start)
-
-    return _blocks(raw, opens)
+    """Blocks of an act other than the Convention: between blank lines, and at `_starts_act_block`."""
+    return _blocks(raw, _starts_act_block)
 
 
-def _blocks(raw: str, opens) -> list[Block]:
+def _blocks(raw: str, starts_block: Callable[[str, str], bool]) -> list[Block]:
     blocks: list[Block] = []
     current: list[str] = []
     start = 0
     for number, line in enumerate(raw.splitlines(), start=1):
         stripped = " ".join(line.split())
-        if stripped and current and opens(stripped):
+        if stripped and current and starts_block(stripped, current[-1]):
             blocks.append(Block(" ".join(current), start))
             current = []
-        elif stripped and not current:
-            opens(stripped)
         if stripped:
             if not current:
                 start = number
@@ -193,6 +210,7 @@ class ActParser:
                  grammar: Grammar = CONVENTION_GRAMMAR, act_uk: str = "", act_en: str = ""):
         self.raw, self.filename, self.source, self.doc_title = raw, filename, source, doc_title
         self.grammar, self.act_uk, self.act_en = grammar, act_uk, act_en
+        self.lang = "uk" if grammar.strict else detect_language(raw)  # an act may be in English
 
     def parse(self) -> list[Chunk]:
         blocks = split_blocks(self.raw) if self.grammar.strict else split_act_blocks(self.raw)
@@ -224,7 +242,8 @@ class ActParser:
             text = block.text
             if _PUBLISHER.match(text):
                 continue
-            if untitled and not g.numbered.match(text) and state != "closing" and self._heading_kind(text) is None:
+            kind = act_heading(text, g)
+            if untitled and not g.numbered.match(text) and state != "closing" and kind is None:
                 self._retitle(untitled, text, path, articles)
                 untitled = ""
                 continue
@@ -232,19 +251,19 @@ class ActParser:
             if text == "Преамбула":
                 state = "preamble"
                 continue
-            if m := g.chapter.match(text):
+            if kind == "chapter" and (m := g.chapter.match(text)):
                 path = {"chapter": _heading(m)}
                 state, untitled = "body", ("" if m.group("title") else "chapter")
                 continue
-            if m := g.section.match(text):
+            if kind == "section" and (m := g.section.match(text)):
                 path = {"chapter": path.get("chapter", ""), "section": _heading(m)}
                 untitled = "" if m.group("title") else "section"
                 continue
-            if m := g.title.match(text):
+            if kind == "title" and (m := g.title.match(text)):
                 path = {k: v for k, v in path.items() if k != "title"} | {"title": _heading(m)}
                 untitled = "" if m.group("title") else "title"
                 continue
-            if (m := g.article.match(text)) and (g.strict or act_heading_level(text) is not None):
+            if kind == "article" and (m := g.article.match(text)):
                 articles.append(ArticleDraft(m.group("num"), (m.group("title") or "").strip(), tuple(path.values()), block.line))
                 state, untitled = "article", ("" if m.group("title") else "article")
                 continue
@@ -264,11 +283,6 @@ class ActParser:
         if not header and g.strict:
             raise CorpusError(f"{self.filename}: no document header before the preamble")
         return header, preamble, articles, closing
-
-    def _heading_kind(self, text: str) -> str | None:
-        g = self.grammar
-        return next((k for k, rx in (("chapter", g.chapter), ("section", g.section), ("title", g.title),
-                                     ("article", g.article)) if rx.match(text)), None)
 
     @staticmethod
     def _retitle(kind: str, title: str, path: dict[str, str], articles: list[ArticleDraft]) -> None:
@@ -306,7 +320,7 @@ class ActParser:
             source=self.source,
             kind=kind,
             text=text,
-            lang="uk",
+            lang=self.lang,
             position=0,
             paragraph=paragraph,
             title_uk=title_uk,
@@ -333,7 +347,7 @@ class ActParser:
                     source=self.source,
                     kind="article",
                     text=text,
-                    lang="uk",
+                    lang=self.lang,
                     position=0,
                     article=art.number,
                     paragraph=paragraph,

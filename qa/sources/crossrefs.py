@@ -34,7 +34,7 @@ def _split_list(listing: str) -> list[tuple[str, str | None]]:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok in ("", ",", "і", "та", "або"):
+        if tok in ("", ",", "і", "та", "або", "–", "-"):  # a dash that is no range ("361-363-1") names nothing
             i += 1
             continue
         if i + 2 < len(tokens) and tokens[i + 1] in ("–", "-"):

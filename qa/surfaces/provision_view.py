@@ -95,7 +95,8 @@ def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = Tru
     shown = siblings(index, chunk)
     langs = [code for code, _ in COLUMN_LABELS if code == "uk" or any(c.text_en for c in shown)]
     if chunk.kind == "article" and chunk.source != CONVENTION:
-        heading = f"Стаття {chunk.article} – {chunk.title_uk}" if chunk.title_uk else f"Стаття {chunk.article}"
+        word = "Article" if chunk.lang == "en" else "Стаття"  # an act in English has no translation beside it
+        heading = f"{word} {chunk.article} – {chunk.title_uk}" if chunk.title_uk else f"{word} {chunk.article}"
         sub = chunk.doc_title
     elif chunk.kind == "article":
         heading = f"Стаття {chunk.article} – {chunk.title_uk}"
