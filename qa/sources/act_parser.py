@@ -12,8 +12,9 @@ blank line before it, as in text taken from zakon.rada.gov.ua; numbering gaps to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ..errors import CorpusError
 from .act_names import act_name
