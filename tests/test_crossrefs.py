@@ -20,3 +20,9 @@ def test_relative_references_resolve_to_the_same_article():
 def test_links():
     assert extract_links("Конвенцією ( 995_004 ) і Законом ( 2824-15 )") == ("995_004", "2824-15")
     assert link_url("995_004") == "https://zakon.rada.gov.ua/laws/show/995_004"
+
+
+def test_articles_of_another_named_act_are_not_cross_references():
+    assert extract_refs("відповідно до статті 361 Кримінального кодексу України", "3") == ()
+    assert extract_refs("статтею 5 Закону України «Про інформацію» і статтею 2 цього Закону", "4") == ("2",)
+    assert extract_refs("статті 20.d Статуту Ради Європи", "46") == ()

@@ -74,3 +74,19 @@ def test_a_lettered_subparagraph_of_an_article_without_paragraphs():
     assert find_references("What does Article 1(d) say?") == [Reference("1", None, "d")]
     assert find_references("Що означає пп. b ст. 1?") == [Reference("1", None, "b")]
     assert find_references("пп. a п. 1 ст. 6") == [Reference("6", "1", "a")]
+
+
+def test_a_reference_followed_or_preceded_by_an_act_name_is_to_that_act():
+    from qa.retrieval.reference_router import ActNames, without_act_names
+
+    acts = (ActNames("protocol", "Додаткового протоколу", "Additional Protocol"),
+            ActNames("law", "Закону України «Про захист інформації»", "Law of Ukraine «Про захист інформації»"))
+    assert find_references("Що каже п. 2 ст. 3 додаткового  протоколу?", acts) == [Reference("3", "2", None, "protocol")]
+    assert find_references("Article 3 of the Additional Protocol", acts) == [Reference("3", act="protocol")]
+    assert find_references("Additional Protocol, Article 3(2)", acts) == [Reference("3", "2", act="protocol")]
+    assert [r.key for r in find_references('статті 2 і 3 Закону України "Про захист інформації"', acts)] == [
+        "law:2", "law:3"]  # quotes may differ; a list takes the act named after it
+    assert find_references("ст. 3 Конвенції і Додатковий протокол", acts) == [Reference("3")]
+    assert find_references("Article 16 and the Additional Protocol", acts) == [Reference("16")]
+    assert find_references("ст. 3 Додаткового протоколу") == [Reference("3")]  # no such act in the index
+    assert without_act_names("ст. 3 Додаткового протоколу?", acts).split() == ["ст.", "3", "?"]

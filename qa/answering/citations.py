@@ -36,7 +36,10 @@ def _sub_parts(sub: str) -> tuple[str, str | None]:
 
 
 def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
-    """`п. 2 ст. 16` / `Article 16(2)`; `пп. a п. 1 ст. 6` / `Article 6(1)(a)`; commentary and parts by name."""
+    """`п. 2 ст. 16` / `Article 16(2)`; `пп. a п. 1 ст. 6` / `Article 6(1)(a)`; commentary and parts by name;
+    another act's provisions with its name: `п. 2 ст. 3 Додаткового протоколу` / `Additional Protocol, Article 3(2)`."""
+    if chunk.source != CONVENTION and (chunk.act_uk or chunk.act_en):
+        return _act_label(chunk, lang, subparagraph)
     if chunk.source != CONVENTION:
         word = "Коментар" if lang == "uk" else "Commentary"
         para = "абз." if lang == "uk" else "para."
@@ -49,8 +52,30 @@ def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
     return provision_label(chunk.article, chunk.paragraph, subparagraph, lang)
 
 
-def provision_label(article: str, paragraph: str | None, subparagraph: str | None, lang: str) -> str:
-    """The one place the citation formats of the design brief are written."""
+def _act_label(chunk: Chunk, lang: str, subparagraph: str | None) -> str:
+    """A provision or part of an act other than the Convention, named by that act."""
+    act = act_citation_name(chunk, lang)
+    if chunk.is_act_article:
+        return provision_label(chunk.article, chunk.paragraph, subparagraph, lang, act)
+    if chunk.kind == PREAMBLE:
+        recital = f", абз. {chunk.paragraph}" if lang == "uk" else f", recital {chunk.paragraph}"
+        return (f"Преамбула {act}" if lang == "uk" else f"{act}, Preamble") + (recital if chunk.paragraph else "")
+    uk, en = PART_LABELS.get(chunk.kind, (chunk.title_uk, chunk.title_en))
+    if lang == "en":
+        return f"{act}, {en}"
+    return f"{uk} {act}" if chunk.kind == CLOSING else f"{uk}: {chunk.doc_title}"
+
+
+def act_citation_name(chunk: Chunk, lang: str) -> str:
+    """How citations name the act a chunk belongs to ("" for the Convention): genitive Ukrainian, English."""
+    if chunk.source == CONVENTION:
+        return ""
+    return (chunk.act_uk or chunk.doc_title) if lang == "uk" else (chunk.act_en or chunk.act_uk or chunk.doc_title)
+
+
+def provision_label(article: str, paragraph: str | None, subparagraph: str | None, lang: str, act: str = "") -> str:
+    """The one place the citation formats of the design brief are written; `act` names an act other than
+    the Convention (its genitive in Ukrainian, its English name in English)."""
     if lang == "uk":
         parts = []
         if subparagraph:
@@ -59,8 +84,10 @@ def provision_label(article: str, paragraph: str | None, subparagraph: str | Non
         if paragraph:
             parts.append(f"п. {paragraph}")
         parts.append(f"ст. {article}")
+        if act:
+            parts.append(act)
         return " ".join(parts)
-    text = f"Article {article}"
+    text = f"{act}, Article {article}" if act else f"Article {article}"
     if paragraph:
         text += f"({paragraph})"
     if subparagraph:

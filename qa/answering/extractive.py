@@ -187,7 +187,8 @@ class ExtractiveAnswerer:
         quote_lang = "en" if text is not chunk.text else "uk"
         spans = chunk.spans_en if quote_lang == "en" else chunk.spans
         for ref in retrieval.references:
-            if ref.article == chunk.article and ref.subparagraph and ref.paragraph in (None, chunk.paragraph):
+            if (ref.article == chunk.article and (ref.act or CONVENTION) == chunk.source and ref.subparagraph
+                    and ref.paragraph in (None, chunk.paragraph)):
                 named = [s for s in spans if s.label == ref.subparagraph]
                 if named:
                     return Quote(text[named[0].start : named[0].end].strip(), named[0].start, named[0].end)

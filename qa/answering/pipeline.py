@@ -77,7 +77,9 @@ class Assistant:
         templates = load_templates(self.settings.prompts_dir, "extractive", lang)
         routed = any(h.routed for h in retrieval.hits)
         if retrieval.missing_references and not routed:
-            missing = ", ".join(provision_label(r.article, r.paragraph, r.subparagraph, lang) for r in retrieval.missing_references)
+            acts = {a.source: (a.genitive if lang == "uk" else a.english) for a in self.retriever.acts}
+            missing = ", ".join(provision_label(r.article, r.paragraph, r.subparagraph, lang, acts.get(r.act, ""))
+                                for r in retrieval.missing_references)
             return self._abstain(retrieval, qid, templates["missing_reference"].format(reference=missing),
                                  f"no such provision: {missing}")
         if self.abstains and (outside := outside_corpus(retrieval)):

@@ -68,8 +68,9 @@ class Index:
         every passage is a quarter of a second a Ukrainian question's cold start need not wait for."""
         return BM25([en_terms(f"{c.title_en} {c.english_text()}") if c.english_text() else [] for c in self.chunks])
 
-    def by_article(self, article: str) -> list[int]:
-        return [i for i, c in enumerate(self.chunks) if c.source == "convention" and c.article == article]
+    def by_article(self, article: str, source: str = "convention") -> list[int]:
+        """Rows of an article of the Convention, or of the act `source`."""
+        return [i for i, c in enumerate(self.chunks) if c.source == source and c.article == article]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,13 @@ from ..sources.lexicon import (
 from .concepts import ConceptMatch, concept_layer
 from .definitions import asks_for_definition
 from .instruments import Instrument, named_instruments
-from .reference_router import Reference, find_references, follow_up_paragraph
+from .reference_router import (
+    ActNames,
+    Reference,
+    find_references,
+    follow_up_paragraph,
+    without_act_names,
+)
 
 # A question long enough to describe facts is read sentence by sentence: each sentence may call for
 # another provision (the access, the damage, the evidence abroad).
@@ -240,8 +246,17 @@ def _concept_sequences(text: str) -> tuple[list[str], list[str]]:
     return [uk_lemma(t) for t in words], [en_stem(t) for t in words]
 
 
-def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
-    """The one analysis of a validated question; `embed(texts) -> vectors` adds its embedding(s)."""
+def _held_instruments(search_text: str, acts: tuple[ActNames, ...]) -> tuple[Instrument, ...]:
+    """Instruments the question names, less those it names by an act the index holds in full (an ingested
+    Additional Protocol is no longer outside the corpus)."""
+    named = [a for a in acts if a.pattern.search(search_text)]
+    return tuple(i for i in named_instruments(search_text)
+                 if not any(i.pattern.search(f"{a.genitive} {a.english}") for a in named))
+
+
+def analyse(text: str, answer_lang: str | None = None, embed=None, acts: tuple[ActNames, ...] = ()) -> Question:
+    """The one analysis of a validated question; `embed(texts) -> vectors` adds its embedding(s); `acts`:
+    the index's acts other than the Convention, which references may name."""
     search_text = transliterate(text) if looks_transliterated(text) else text
     lang = detect_language(search_text, default="uk")
     if lang == "uk":
@@ -253,7 +268,12 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
     stems = en_terms(search_text)
     concepts = concept_layer().match(*_concept_sequences(search_text))
     clauses = scenario_clauses(search_text)
-    references = tuple(find_references(search_text))
+    references = tuple(find_references(search_text, acts))
+    if any(r.act for r in references):  # the act's own name is not what the question asks about
+        bare = without_act_names(search_text, acts)
+        uk_content, stems_content = (uk_terms(bare) if lang == "uk" else []), en_terms(bare)
+    else:
+        uk_content, stems_content = uk_lemmas, stems
     vector = clause_vectors = None
     if embed is not None:
         vectors = embed([search_text, *clauses])
@@ -263,9 +283,9 @@ def analyse(text: str, answer_lang: str | None = None, embed=None) -> Question:
         answer_lang=answer_lang if answer_lang in ("uk", "en") else lang,
         uk_lemmas=tuple(uk_lemmas), uk_search=tuple(uk_search), via_synonym=tuple(via_synonym),
         en_stems=tuple(stems), references=references,
-        about_references=bool(references) and _content_words(lang, uk_lemmas, stems) <= ABOUT_REFERENCE_WORDS,
+        about_references=bool(references) and _content_words(lang, uk_content, stems_content) <= ABOUT_REFERENCE_WORDS,
         follow_up=follow_up_paragraph(search_text), concepts=concepts,
-        instruments=named_instruments(search_text), asks=asks_for(search_text), clauses=clauses,
+        instruments=_held_instruments(search_text, acts), asks=asks_for(search_text), clauses=clauses,
         clause_terms=tuple(search_terms(c, lang) for c in clauses), vector=vector, clause_vectors=clause_vectors,
         coverage_units=coverage_units(lang, uk_lemmas, via_synonym, search_text),
         acronyms=tuple((a.lower(), uk_lemma(a.lower())) for a in _ACRONYM.findall(search_text)),

@@ -14,23 +14,29 @@ from .question import preview
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some articles and/or chapters (Roman numerals: "II")."""
+    """Restrict retrieval to some sources (the Convention, another act's id, a commentary's id), articles
+    and/or chapters (Roman numerals: "II"). Articles and chapters are those of the chosen sources' acts, of
+    the Convention when no source is chosen."""
 
     articles: frozenset[str] = frozenset()
     chapters: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
 
     def allows(self, chunk: Chunk) -> bool:
-        if self.articles and (chunk.source != CONVENTION or chunk.article not in self.articles):
+        if self.sources and chunk.source not in self.sources:
+            return False
+        acts = self.sources or {CONVENTION}
+        if self.articles and (chunk.source not in acts or not chunk.is_act_article or chunk.article not in self.articles):
             return False
         if self.chapters:
             chapter = chunk.path[0].split(" ")[1] if chunk.path else ""
-            if chunk.source != CONVENTION or chapter not in self.chapters:
+            if chunk.source not in acts or chapter not in self.chapters:
                 return False
         return True
 
     @property
     def empty(self) -> bool:
-        return not self.articles and not self.chapters
+        return not self.articles and not self.chapters and not self.sources
 
 
 ARTICLE_COUNT = 48  # Articles 1–48 of the Convention

@@ -24,7 +24,7 @@ from .counterparts import counterparts
 from .definitions import defining_rows, find_definitions
 from .filters import Filters
 from .instruments import answered_by_mention
-from .reference_router import Reference
+from .reference_router import ActNames, Reference
 
 MODES = ("hybrid", "dense", "bm25")
 PREAMBLE_PENALTY = 0.5
@@ -93,6 +93,7 @@ class HybridRetriever:
             if c.source == CONVENTION and c.article:
                 self._article_rows.setdefault(c.article, []).append(i)
         self._article_rows = {a: np.array(r, dtype=np.int64) for a, r in self._article_rows.items()}
+        self.acts = acts_in(index.chunks)
 
     @cached_property
     def definitions(self) -> list:
@@ -108,7 +109,7 @@ class HybridRetriever:
         question does this work inside the admission's heavy lane, and the encoder sees at most its window."""
         with self.admission.admit(text):
             embed = self._embed if self.wants_vectors else None
-            return analyse(text, answer_lang, embed)
+            return analyse(text, answer_lang, embed, self.acts)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return self.index.embedder.embed_queries([cap_query(t) for t in texts])
@@ -222,12 +223,14 @@ class HybridRetriever:
     def _boost_reference(self, ref: Reference, fused: np.ndarray) -> None:
         """An article named in passing ("a reservation to the measures of Article 20") is evidence, not the
         answer: it and the provisions that refer to it ("статті 20" in Article 14(3)) count for more."""
-        rows = self._article_rows.get(ref.article)
+        source = ref.act or CONVENTION
+        rows = (self.index.by_article(ref.article, ref.act) or None) if ref.act else self._article_rows.get(ref.article)
         if rows is None:
             return
         fused[rows] += REFERENCE_BOOST
-        citing = [r for r, c in enumerate(self.index.chunks)
-                  if c.article != ref.article and any(x.split(".")[0] == ref.article for x in c.refs)]
+        citing = [r for r, c in enumerate(self.index.chunks)  # cross-references resolve within their own act
+                  if c.article != ref.article and any(x.split(".")[0] == ref.article for x in c.refs)
+                  and (c.source == source or not (ref.act or c.act_uk))]
         fused[citing] += REFERENCE_BOOST / 2
 
     def _route(self, refs: list[Reference]) -> tuple[list[list[int]], list[Reference]]:
@@ -236,7 +239,7 @@ class HybridRetriever:
         groups: list[list[int]] = []
         missing: list[Reference] = []
         for ref in refs:
-            rows = self.index.by_article(ref.article)
+            rows = self.index.by_article(ref.article, ref.act or CONVENTION)
             if ref.paragraph is not None:
                 rows = [r for r in rows if self.index.chunks[r].paragraph == ref.paragraph]
             if rows:
@@ -300,6 +303,15 @@ class HybridRetriever:
 # (a national code, the GDPR) is about something else, however convention-like its other words are.
 _INSTRUMENT = re.compile(r"^(кодекс\w*|директив\w*|регламент\w*|code|directive|regulation|statute|act)$")
 PREFIX = 6
+
+
+def acts_in(chunks: list[Chunk]) -> tuple[ActNames, ...]:
+    """The acts other than the Convention that the index holds, in index order, with their citation names."""
+    acts: dict[str, ActNames] = {}
+    for c in chunks:
+        if c.source != CONVENTION and (c.act_uk or c.act_en) and c.source not in acts:
+            acts[c.source] = ActNames(c.source, c.act_uk, c.act_en)
+    return tuple(acts.values())
 
 
 def lexical_coverage(q: Question, index: Index) -> float:

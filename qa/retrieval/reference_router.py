@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -14,10 +15,42 @@ class Reference:
     article: str
     paragraph: str | None = None
     subparagraph: str | None = None  # "a" or "a.ii"
+    act: str | None = None  # the source id of an act other than the Convention ("ст. 3 Додаткового протоколу")
 
     @property
     def key(self) -> str:
-        return ".".join(p for p in (self.article, self.paragraph, self.subparagraph) if p)
+        key = ".".join(p for p in (self.article, self.paragraph, self.subparagraph) if p)
+        return f"{self.act}:{key}" if self.act else key
+
+
+@dataclass(frozen=True)
+class ActNames:
+    """An act in the index other than the Convention, as a question names it next to an article: after it
+    in the genitive (`ст. 3 Додаткового протоколу`), or in English after "of (the)" or before it
+    (`Article 3 of the Additional Protocol`, `Additional Protocol, Article 3`)."""
+
+    source: str
+    genitive: str
+    english: str
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        """Either name, word by word: quotes, apostrophes and spacing between the words may differ."""
+        names = [n for n in dict.fromkeys((self.genitive, self.english)) if n]
+        alternatives = ["[\\W_]*".join(map(re.escape, re.findall(r"[^\W_]+", n))) for n in names]
+        return re.compile(rf"(?<![^\W_])(?:{'|'.join(a for a in alternatives if a)})(?![^\W_])", re.IGNORECASE)
+
+    def after(self, text: str, end: int) -> bool:
+        m = _AFTER.match(text, end)
+        return bool(m) and bool(self.pattern.match(text, m.end()))
+
+    def before(self, text: str, start: int) -> bool:
+        head = _BEFORE.sub("", text[:start])
+        return any(m.end() == len(head) for m in self.pattern.finditer(head))
+
+
+_AFTER = re.compile(r"[\s«»\"“”„]*(?:of\s+(?:the\s+)?)?[«»\"“”„]*", re.IGNORECASE)
+_BEFORE = re.compile(r"[»\"”]*\s*(?:,|['’]s)?\s*(?:the\s+)?$", re.IGNORECASE)
 
 
 # Word endings are letters only: `\w*` would swallow the first digit of "стаття16" and cite Article 6.
@@ -90,8 +123,10 @@ def _from_match(m: re.Match) -> Reference:
     return Reference(_number(groups["art"]), _number(para), sub)
 
 
-def find_references(question: str) -> list[Reference]:
-    """References in the order they appear; the most specific pattern wins for overlapping text."""
+def find_references(question: str, acts: tuple[ActNames, ...] = ()) -> list[Reference]:
+    """References in the order they appear; the most specific pattern wins for overlapping text. A reference
+    (or a list: "статті 2 і 3 …") followed or preceded by the name of one of `acts` is to that act; any other
+    is to the Convention, as before."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, Reference]] = []
     question = normalise_digits(question)
@@ -100,17 +135,27 @@ def find_references(question: str) -> list[Reference]:
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             taken.append((m.start(), m.end()))
-            found.append((m.start(), _from_match(m)))
+            group = [(m.start(), _from_match(m))]
             tail_pos = m.end()
             while tail := _LIST_TAIL.match(question[tail_pos:]):
-                found.append((tail_pos, Reference(_number(tail.group(1)))))
+                group.append((tail_pos, Reference(_number(tail.group(1)))))
                 taken.append((tail_pos, tail_pos + tail.end()))
                 tail_pos += tail.end()
+            act = next((a.source for a in acts if a.after(question, tail_pos) or a.before(question, m.start())), None)
+            found.extend((pos, replace(ref, act=act) if act else ref) for pos, ref in group)
     found.sort(key=lambda item: item[0])
     unique: dict[Reference, None] = {}
     for _, ref in found:
         unique.setdefault(ref, None)
     return list(unique)
+
+
+def without_act_names(question: str, acts: tuple[ActNames, ...]) -> str:
+    """The question with the acts' names blanked: what is left says whether it asks about the articles it
+    names ("що каже ст. 3 Додаткового протоколу?") or about something else."""
+    for act in acts:
+        question = act.pattern.sub(lambda m: " " * len(m.group(0)), question)
+    return question
 
 
 _FOLLOW_UP = re.compile(

@@ -23,7 +23,7 @@ class Span:
 @dataclass(frozen=True)
 class Chunk:
     chunk_id: str
-    source: str  # "convention" or the commentary document id
+    source: str  # "convention", another act's id, or the commentary document id
     kind: str  # header | preamble | article | closing | commentary
     text: str  # verbatim corpus text, wrapped lines joined by single spaces
     lang: str
@@ -42,19 +42,31 @@ class Chunk:
     text_en: str = ""
     spans_en: tuple[Span, ...] = ()
     path_en: tuple[str, ...] = ()  # official English chapter / section / title headings
+    # An act other than the Convention: its name as citations write it (`ст. 3 Додаткового протоколу`,
+    # `Additional Protocol, Article 3`); empty for the Convention and for commentary.
+    act_uk: str = ""
+    act_en: str = ""
 
     @property
     def part(self) -> str:
-        """What a citation of this chunk points at: article number, a named part, or the document id."""
+        """What a citation of this chunk points at: article number, a named part, or the document id;
+        another act's article is `<source>:art<number>`, never the Convention's article of that number."""
         if self.article:
-            return self.article
+            return self.article if self.source == CONVENTION else f"{self.source}:art{self.article}"
         if self.source == CONVENTION:
             return self.kind
         return self.source
 
+    @property
+    def is_act_article(self) -> bool:
+        """An article of an act, the Convention's or another's (what labels, the panel and filters treat alike)."""
+        return self.kind == "article" and self.article is not None
+
     def embedding_text(self) -> str:
         """Context carried into the vector so "the article on illegal access" finds Article 2."""
-        if self.kind == "article":
+        if self.kind == "article" and self.source != CONVENTION:
+            head = f"{self.doc_title}. Стаття {self.article} – {self.title_uk}."
+        elif self.kind == "article":
             head = f"Стаття {self.article} – {self.title_uk} ({self.title_en})."
         elif self.kind == "commentary":
             head = f"Коментар / Commentary: {self.doc_title}."

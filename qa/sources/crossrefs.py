@@ -20,8 +20,10 @@ _PARA_OF_ARTICLE = re.compile(
 )
 _PARA_HERE = re.compile(rf"(?:під)?пункт\w*\s+(?P<paras>{_PARA_LIST})(?!\s+стат\w*\s+\d)", re.IGNORECASE)
 _ARTICLES = re.compile(rf"стат\w*\s+(?P<arts>{_LIST})(?!\w)", re.IGNORECASE)
-# "статті 20.d Статуту Ради Європи" is an article of another act.
-_OTHER_ACT = re.compile(r"[.\w]*\s+Статут")
+# "статті 20.d Статуту Ради Європи", "статті 361 Кримінального кодексу України" are articles of another act
+# ("статті 1 цього Закону" is not).
+_OTHER_ACT = re.compile(r"[.\w]*\s+(?:Статут|Закону\b|Кодексу\b|[А-ЯІЇЄҐ]\w+\s+кодексу\b|Конвенції\s+(?:про|Ради)\b|"
+                        r"(?:Додаткового\s+)?[Пп]ротоколу\b)")
 _LINK = re.compile(r"\(\s*(\d{3,4}[_-]\d{2,3})\s*\)")
 
 
@@ -32,7 +34,7 @@ def _split_list(listing: str) -> list[tuple[str, str | None]]:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok in ("", ",", "і", "та", "або"):
+        if tok in ("", ",", "і", "та", "або", "–", "-"):  # a dash that is no range ("361-363-1") names nothing
             i += 1
             continue
         if i + 2 < len(tokens) and tokens[i + 1] in ("–", "-"):

@@ -13,9 +13,10 @@ edited: its markdown is rendered to plain text (links become their text, emphasi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import CorpusError
+from .act_parser import ArticleDraft, closed_spans
 from .chunks import CLOSING, CONVENTION, PREAMBLE, Span
 
 # A link's target may hold one level of parentheses: `.../wipo/copyright/treaty/(wct)/(1996)/...`.
@@ -124,14 +125,7 @@ class _Line:
     number: int
 
 
-@dataclass
-class _Article:
-    number: str
-    title: str
-    path: tuple[str, ...]
-    line: int
-    intro: list[_Line] = field(default_factory=list)
-    paragraphs: list[tuple[str, list[_Line]]] = field(default_factory=list)
+_Article = ArticleDraft[_Line]
 
 
 def _spans(lines: list[_Line]) -> tuple[str, tuple[Span, ...]]:
@@ -150,15 +144,7 @@ def _spans(lines: list[_Line]) -> tuple[str, tuple[Span, ...]]:
             starts.append((f"{letter}.{m.group(1)}", 2, offset + lead))
         offset += len(body) + 1
     text = "\n".join(line.text for line in lines)
-    spans = []
-    for i, (label, level, begin) in enumerate(starts):
-        end = len(text)
-        for _label, other_level, other_begin in starts[i + 1:]:
-            if other_level <= level:
-                end = other_begin - 1
-                break
-        spans.append(Span(label, begin, end))
-    return text, tuple(spans)
+    return text, closed_spans(starts, len(text))
 
 
 def _recase_headings(articles: list[_Article]) -> None:
@@ -266,19 +252,10 @@ class EnglishParser:
                 state = "closing"
                 closing.append(_Line(text, number))
             elif state == "article":
-                self._add_to_article(articles[-1], _Line(text, number))
+                articles[-1].add(_Line(text, number), _NUMBERED)
             else:
                 raise self._error(number, f"text outside any article: {text[:60]!r}")
         return doc_title, preamble, articles, closing, chapters
-
-    @staticmethod
-    def _add_to_article(article: _Article, line: _Line) -> None:
-        if m := _NUMBERED.match(line.text):
-            article.paragraphs.append((m.group(1), [line]))
-        elif article.paragraphs:
-            article.paragraphs[-1][1].append(line)
-        else:
-            article.intro.append(line)
 
     def _check(self, articles: list[_Article]) -> None:
         if not articles:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..answering.citations import provision_label
+from ..answering.citations import act_citation_name, provision_label
 from ..indexing.index import Index
 from ..sources.chunks import CONVENTION, Chunk
 from ..sources.crossrefs import link_url
@@ -51,9 +51,10 @@ def _paragraph_html(chunk: Chunk, highlighted: bool, lang: str = "uk", subparagr
 
 
 def siblings(index: Index, chunk: Chunk) -> list[Chunk]:
-    """The chunks shown together with `chunk`: its whole article, its whole part, or its whole document."""
-    if chunk.source == CONVENTION and chunk.article:
-        return [c for c in index.chunks if c.source == CONVENTION and c.article == chunk.article]
+    """The chunks shown together with `chunk`: its whole article (of its own act), its whole part, or its
+    whole document."""
+    if chunk.article:
+        return [c for c in index.chunks if c.source == chunk.source and c.article == chunk.article]
     return [c for c in index.chunks if c.source == chunk.source and c.kind == chunk.kind]
 
 
@@ -69,6 +70,17 @@ def referenced_articles(chunks: list[Chunk]) -> list[str]:
     return list(seen)
 
 
+def related(index: Index, chunk: Chunk, lang: str) -> list[tuple[str, str]]:
+    """(label, chunk id) of the articles the text around `chunk` refers to, in its own act: `статті 2` in
+    another act's article opens that act's Article 2, never the Convention's."""
+    act = act_citation_name(chunk, lang)
+    out = []
+    for article in referenced_articles(siblings(index, chunk)):
+        if first := first_chunk_of_article(index, article, chunk.source):
+            out.append((provision_label(article, None, None, lang, act), first))
+    return out
+
+
 def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = True,
                    subparagraph: str | None = None) -> str:
     """The whole article (or part) around `chunk_id`, the authentic English beside the Ukrainian
@@ -82,7 +94,11 @@ def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = Tru
     chunk = index.chunks[row]
     shown = siblings(index, chunk)
     langs = [code for code, _ in COLUMN_LABELS if code == "uk" or any(c.text_en for c in shown)]
-    if chunk.kind == "article":
+    if chunk.kind == "article" and chunk.source != CONVENTION:
+        word = "Article" if chunk.lang == "en" else "Стаття"  # an act in English has no translation beside it
+        heading = f"{word} {chunk.article} – {chunk.title_uk}" if chunk.title_uk else f"{word} {chunk.article}"
+        sub = chunk.doc_title
+    elif chunk.kind == "article":
         heading = f"Стаття {chunk.article} – {chunk.title_uk}"
         sub = f"Article {chunk.article} – {chunk.title_en}" if chunk.title_en else ""
     else:
@@ -112,49 +128,71 @@ def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = Tru
     refs = referenced_articles(shown)
     if refs:
         word = "Refers to" if lang == "en" else "Посилається на"
+        act = act_citation_name(chunk, lang)
         parts.append(f'<p class="qa-refs">{word}: ' + ", ".join(
-            html.escape(provision_label(a, None, None, lang)) for a in refs) + "</p>")
+            html.escape(provision_label(a, None, None, lang, act)) for a in refs) + "</p>")
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def first_chunk_of_article(index: Index, article: str) -> str | None:
-    rows = index.by_article(article)
+def first_chunk_of_article(index: Index, article: str, source: str = CONVENTION) -> str | None:
+    rows = index.by_article(article, source)
     return index.chunks[rows[0]].chunk_id if rows else None
 
 
-def toc(index: Index) -> list[tuple[str, str]]:
-    """(display label, chunk id to open) for every article, with its chapter, in order."""
-    entries: list[tuple[str, str]] = []
-    seen: set[str] = set()
+def act_articles(index: Index) -> list[tuple[str, list[Chunk]]]:
+    """(act title, first chunk of each article) per act: the Convention first, then the others in index order."""
+    acts: dict[str, tuple[str, list[Chunk]]] = {}
+    seen: set[tuple[str, str]] = set()
     for c in index.chunks:
-        if c.source != CONVENTION or c.kind != "article" or c.article in seen:
+        if not c.is_act_article or (c.source, c.article) in seen:
             continue
-        seen.add(c.article)
-        chapter = c.path[0].split(" – ")[0] if c.path else ""
-        entries.append((f"{chapter} · ст. {c.article} – {c.title_uk} / {c.title_en}", c.chunk_id))
+        seen.add((c.source, c.article))
+        acts.setdefault(c.source, (c.doc_title, []))[1].append(c)
+    order = sorted(acts, key=lambda source: source != CONVENTION)
+    return [acts[source] for source in order]
+
+
+def toc(index: Index) -> list[tuple[str, str]]:
+    """(display label, chunk id to open) for every article, with its chapter, in order; the Convention's
+    first, then each other act's under its title (`<title> · Розділ I · ст. 1 – …`)."""
+    entries: list[tuple[str, str]] = []
+    for doc_title, firsts in act_articles(index):
+        for c in firsts:
+            chapter = c.path[0].split(" – ")[0] if c.path else ""
+            if c.source == CONVENTION:
+                entries.append((f"{chapter} · ст. {c.article} – {c.title_uk} / {c.title_en}", c.chunk_id))
+            else:
+                where = " · ".join(p for p in (doc_title, chapter) if p)
+                entries.append((f"{where} · ст. {c.article} – {c.title_uk}", c.chunk_id))
     return entries
 
 
 def toc_markdown(index: Index) -> str:
     """Chapters → sections → articles, Ukrainian and English titles, as escaped Markdown text."""
     lines: list[str] = []
+    for doc_title, firsts in act_articles(index):
+        if firsts[0].source != CONVENTION:
+            lines.append(f"\n**{_md(doc_title)}**\n")
+        lines.extend(_toc_lines(firsts))
+    return "\n".join(lines)
+
+
+def _toc_lines(firsts: list[Chunk]) -> list[str]:
+    lines: list[str] = []
     last_path: tuple[str, ...] = ()
-    seen: set[str] = set()
-    for c in index.chunks:
-        if c.source != CONVENTION or c.kind != "article" or c.article in seen:
-            continue
-        seen.add(c.article)
+    for c in firsts:
         for depth, heading in enumerate(c.path):
             if depth >= len(last_path) or last_path[depth] != heading:
                 extra = ""
-                if depth == 0:
+                if depth == 0 and c.source == CONVENTION:
                     roman = heading.split(" – ")[0].split(" ")[-1]
                     extra = f" / Chapter {roman} – {CHAPTER_TITLES_EN.get(roman, '')}"
                 lines.append("  " * depth + f"- **{_md(heading)}**{_md(extra)}")
         last_path = c.path
-        lines.append("  " * len(c.path) + f"- ст. {c.article} – {_md(c.title_uk)} / {_md(c.title_en)}")
-    return "\n".join(lines)
+        english = f" / {_md(c.title_en)}" if c.title_en else ""
+        lines.append("  " * len(c.path) + f"- ст. {c.article} – {_md(c.title_uk)}{english}")
+    return lines
 
 
 MARKDOWN_SIGNS = re.compile(r"([!\"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])")  # every ASCII sign Markdown may read

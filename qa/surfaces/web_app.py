@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from ..answering.answer import Answer
-from ..answering.citations import label, provision_label, title
+from ..answering.citations import label, title
 from ..answering.pipeline import Assistant
 from ..errors import QAError
 from ..retrieval.filters import Filters, parse_articles, parse_chapters
 from ..retrieval.question import preview
+from ..sources.chunks import CONVENTION
 from ..sources.language import detect_language
 from .provision_view import (
     COLUMN_LABELS,
-    first_chunk_of_article,
     provision_html,
-    referenced_articles,
-    siblings,
     toc,
+)
+from .provision_view import (
+    related as related_provisions,
 )
 from .web_quiz import quiz_tab
 from .web_text import EXAMPLES, TEXTS, safe, texts
@@ -105,7 +106,7 @@ def _sources_table(answer: Answer) -> dict:
 def build_app(assistant: Assistant) -> gr.Blocks:
     index = assistant.index
     toc_choices = toc(index)
-    chapters = sorted({c.path[0].split(" – ")[0].split(" ")[-1] for c in index.chunks if c.path},
+    chapters = sorted({c.path[0].split(" – ")[0].split(" ")[-1] for c in index.chunks if c.path and c.source == CONVENTION},
                       key=lambda r: ["I", "II", "III", "IV"].index(r) if r in ("I", "II", "III", "IV") else 9)
 
     def copy_text(citation: dict) -> str:
@@ -125,10 +126,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if not chunk_id or chunk_id not in index.row_of:
             return _hint(lang), gr.update(choices=[], value=None)
         chunk = index.chunks[index.row_of[chunk_id]]
-        refs = referenced_articles(siblings(index, chunk))
-        choices = [(provision_label(a, None, None, lang), a) for a in refs]
         return (provision_html(index, chunk_id, lang, highlight=cited, subparagraph=subparagraph),
-                gr.update(choices=choices, value=None))
+                gr.update(choices=related_provisions(index, chunk, lang), value=None))
 
     def relabel(lang: str):
         t = texts(lang)
@@ -180,11 +179,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         panel, related = open_chunk(chunk_id, lang, subparagraph=(cited or {}).get("subparagraph"))
         return panel, related, (copy_text(cited) if cited else "")
 
-    def on_related(article: str | None, conv: Conversation, lang_choice: str):
-        if not article:
+    def on_related(chunk_id: str | None, conv: Conversation, lang_choice: str):
+        """A cross-reference opens the first paragraph of the article it names, in its own act."""
+        if not chunk_id:
             return gr.skip(), gr.skip()
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
-        return open_chunk(first_chunk_of_article(index, article), lang, cited=False)
+        return open_chunk(chunk_id, lang, cited=False)
 
     def on_toc(chunk_id: str | None, conv: Conversation, lang_choice: str):
         """Open from the dropdown, then clear it, so the same article (Article 1 too) can be picked again."""
