@@ -13,6 +13,7 @@ from ..config import Settings, load_settings
 from ..errors import QAError
 from .cli_eval import evaluate
 from .cli_quiz import quiz
+from .cli_sources import ingest, sources
 from .terminal import progress, warnings_to_stderr
 
 
@@ -241,6 +242,8 @@ def serve(ctx, host, port, share, concurrency) -> None:
 
 cli.add_command(quiz)
 cli.add_command(evaluate)
+cli.add_command(ingest)
+cli.add_command(sources)
 
 
 def main() -> None:
