@@ -7,6 +7,7 @@ mini-corpus index built in the test."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -124,6 +125,32 @@ def test_ingested_source_answers_with_page_or_heading_and_a_verbatim_quote(inges
     assert any(first["quote"] in text for text in blocks), "the quote is not verbatim text of the file"
     assert first["page"] == (2 if name.endswith(".pdf") else None)
     assert answer["schema_version"] == 2
+
+
+def test_labels_in_both_languages_and_long_blocks_cut_verbatim(library):
+    from qa.answering.citations import label
+    from qa.sources.formats import Block, SourceDocument
+    from qa.sources.ingest import commentary_chunks
+    from qa.sources.registry import SourceRecord
+
+    record = SourceRecord("abc123abc123", "0" * 64, "Посібник", "commentary", ("uk",), "pdf", None, "p.pdf",
+                          "abc123abc123.pdf", 1, "2026-01-01T00:00:00+00:00")
+    long_text = "Стаття 16 передбачає збереження даних. " * 80  # ~3 100 characters: two pieces
+    document = SourceDocument("Посібник", "pdf", (
+        Block("Розділ 1", kind="heading", page=12),
+        Block("Article 16 and Articles 2 to 3 apply.", page=12, heading_path=("Розділ 1",), paragraph=3),
+        Block(long_text.strip(), page=13, heading_path=("Розділ 1",), paragraph=1)))
+    first, *pieces = commentary_chunks(record, document)
+    assert label(first, "uk") == "Коментар: Посібник, с. 12, абз. 3"
+    assert label(first, "en") == "Commentary: Посібник, p. 12, para. 3"
+    assert first.refs == ("16", "2", "3") and first.chunk_id == "abc123abc123:1" and first.kind == "commentary"
+    assert [c.chunk_id for c in pieces] == ["abc123abc123:2.1", "abc123abc123:2.2"]
+    assert all(c.page == 13 and c.paragraph == "1" and len(c.text) <= 2000 for c in pieces)
+    assert " ".join(c.text for c in pieces) == long_text.strip()  # verbatim, nothing lost
+    docx = dataclasses.replace(first, page=None)
+    assert label(docx, "uk") == "Коментар: Посібник, «Розділ 1», абз. 3"
+    assert label(docx, "en") == "Commentary: Посібник, “Розділ 1”, para. 3"
+    assert "Розділ 1" in docx.embedding_text()
 
 
 def test_ingest_reports_and_lists_each_source(ingested):

@@ -23,7 +23,7 @@ ENGLISH_SOURCE = "convention:en"  # source_texts key of the authentic English te
 _SOURCES = Path(__file__).resolve().parent
 _BUILD_INPUTS = ("convention_parser.py", "commentary_parser.py", "crossrefs.py", "titles.py", "chunks.py",
                  "lexicon.py", "../data/glossary_en_uk.tsv", "../data/synonyms_uk.tsv", "english_parser.py",
-                 "alignment.py")
+                 "alignment.py", "ingest.py")
 
 
 @dataclass(frozen=True)

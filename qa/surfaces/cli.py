@@ -199,6 +199,7 @@ def index_info(ctx, as_json) -> None:
         for key in ("embedder_id", "dimension", "chunk_count", "faiss_index", "built_at", "build_seconds",
                     "corpus_files", "corpus_hash"):
             click.echo(f"{key}: {m.get(key)}")
+        click.echo(f"sources: {len(m.get('sources') or [])} added with `qa ingest` (qa sources list)")
     if status.state != "ok":
         sys.exit(1)
 
