@@ -303,11 +303,29 @@ def test_killed_between_embedding_and_swap_the_old_index_loads_and_answers(mini_
     old = load_index(old_build, embedder)
     answer = Assistant(settings, index=old).ask("Що таке незаконний доступ?")
     assert not answer.abstained and answer.citations[0].article == "2"
-    # the registry committed the source before the kill: the next load brings the index up to it
-    repaired = open_index(settings)
+    # the registry committed the source before the kill: the same file again brings the index up to it
+    again = qa(index_dir, "ingest", str(library["commentary.pdf"]), corpus_dir=settings.corpus_dir)
+    assert again.returncode == 0 and "missing from the index: 5 chunk(s) indexed now" in again.stdout, again.stderr
     assert current_build(index_dir) != old_build and not any(p.name.startswith(".build-") for p in index_dir.iterdir())
-    assert any("оператора Бета" in c.text for c in repaired.chunks)
     assert check_status(settings).state == "ok"
+    assert any("оператора Бета" in c.text for c in open_index(settings).chunks)
+
+
+def test_loading_the_index_repairs_a_registry_ahead_of_it_either_way(mini_with_source, library, tmp_path):
+    from qa.sources.registry import SourceRegistry
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(mini_with_source["index"], index_dir)
+    settings = load_settings(environ={}, index_dir=index_dir, corpus_dir=mini_with_source["corpus"])
+    registry = SourceRegistry(index_dir)
+    old_id = registry.list()[0].id
+    added = registry.add(library["notes.docx"]).record  # as if the process died before the index swap
+    registry.remove(old_id)  # as if it died between the registry's removal and the index's
+    index = open_index(settings)
+    assert [s["id"] for s in index.manifest["sources"]] == [added.id]
+    assert {c.source for c in index.chunks if c.kind == "commentary"} == {added.id}
+    assert any("оператора Гамма" in c.text for c in index.chunks)
+    assert not any("оператора Дельта" in c.text for c in index.chunks)
 
 
 def test_failure_before_the_swap_changes_nothing(mini_with_source, library, tmp_path, monkeypatch):
