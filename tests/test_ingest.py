@@ -266,6 +266,19 @@ def test_bad_file_one_line_nonzero_exit_index_unchanged(mini_with_source, kind):
     assert fingerprint(index_dir) == before
 
 
+def test_a_bad_file_among_good_ones_is_reported_and_the_good_ones_added(mini_with_source, library, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(mini_with_source["index"], index_dir)
+    bad, needle = mini_with_source["bad"]["unknown format"]
+    out = qa(index_dir, "ingest", str(bad), str(library["notes.docx"]), corpus_dir=mini_with_source["corpus"])
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and needle in errors[0]
+    assert out.stdout.startswith("added ") and "7 chunk(s) indexed" in out.stdout
+    listed = json.loads(qa(index_dir, "sources", "list", "--json", corpus_dir=mini_with_source["corpus"]).stdout)
+    assert [item["file_name"] for item in listed] == ["notes-cp1251.txt", "notes.docx"]
+
+
 # --- atomic: a crash or a failure before the swap leaves the previous index in use ----------------------
 
 KILL_BEFORE_SWAP = """
