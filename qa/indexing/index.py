@@ -30,8 +30,8 @@ from ..errors import IndexCorrupted, IndexUnwritable
 from ..sources.chunks import Chunk
 from ..sources.corpus import corpus_files, corpus_hash, load_chunks
 from ..sources.ingest import registered_sources
-from ..sources.registry import SourceRecord
 from ..sources.lexicon import document_terms, en_terms
+from ..sources.registry import SourceRecord
 from .bm25 import BM25
 from .embedders import Embedder, embedder_for
 from .store import read_store, write_store
