@@ -11,6 +11,7 @@ load repairs by the same comparison.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..config import Settings
 from ..errors import IndexCorrupted, QAError
 from ..sources.chunks import Chunk
 from ..sources.ingest import source_chunks
-from ..sources.registry import DB_NAME, SourceRecord, SourceRegistry
+from ..sources.registry import SourceRecord, SourceRegistry, registered_checksums
 from .embedders import embedder_for
 from .index import (STORE, VECTORS, VECTORS_EN, Progress, Status, _build_lock, _build_locked, _clear_leftovers,
                     _quiet, _remove_old_builds, check_status, chunk_terms, embed_chunks, publish, source_entry,
@@ -62,13 +63,18 @@ def sync_sources(settings: Settings, progress: Progress = _quiet,
                 raise IndexCorrupted(f"index is {status.state}: {status.reason} (run `qa index build`)")
             build = _build_locked(settings, progress)
             counts = {s["id"]: s["chunk_count"] for s in _manifest_sources(check_status(settings).manifest)}
-            return SyncResult(added=tuple(counts), build=build, rebuilt=True, chunk_counts=counts,
+            before = {s["id"] for s in _manifest_sources(status.manifest)}
+            return SyncResult(added=tuple(i for i in counts if i not in before), build=build, rebuilt=True,
+                              chunk_counts=counts,
                               seconds=round(time.perf_counter() - started, 3))
         registry = SourceRegistry(settings.index_dir)
-        to_add, to_remove = _difference(registry.list(), _manifest_sources(status.manifest))
-        if not to_add and not to_remove:
+        records = {r.id: r for r in registry.list()}
+        wanted = {i: r.sha256 for i, r in records.items()}
+        add_ids, to_remove = _difference(wanted, _manifest_sources(status.manifest))
+        if not add_ids and not to_remove:
             counts = {s["id"]: s["chunk_count"] for s in _manifest_sources(status.manifest)}
             return SyncResult(chunk_counts=counts, seconds=round(time.perf_counter() - started, 3))
+        to_add = [records[i] for i in add_ids]
         new_chunks = {r.id: (prepared or {}).get(r.id) or source_chunks(r, registry.read(r)) for r in to_add}
         return _apply(settings, status, to_add, to_remove, new_chunks, progress, started)
 
@@ -78,11 +84,11 @@ def _manifest_sources(manifest: dict | None) -> list[dict]:
     return [s for s in sources if isinstance(s, dict) and "id" in s] if isinstance(sources, list) else []
 
 
-def _difference(records: list[SourceRecord], listed: list[dict]) -> tuple[list[SourceRecord], set[str]]:
-    """(registered sources the index lacks, source ids the index holds that the registry no longer has)."""
+def _difference(wanted: dict[str, str], listed: list[dict]) -> tuple[list[str], set[str]]:
+    """(ids of registered sources the index lacks, ids the index holds that the registry no longer has),
+    from the registry's id → sha256 and the manifest's list."""
     held = {s["id"]: s.get("sha256") for s in listed}
-    wanted = {r.id: r.sha256 for r in records}
-    to_add = [r for r in records if held.get(r.id) != r.sha256]
+    to_add = [i for i, sha in wanted.items() if held.get(i) != sha]
     to_remove = {i for i, sha in held.items() if wanted.get(i) != sha}
     return to_add, to_remove
 
@@ -123,16 +129,13 @@ def _apply(settings: Settings, status: Status, to_add: list[SourceRecord], to_re
 def repair_sources(settings: Settings, status: Status, progress: Progress = _quiet) -> Status:
     """On load: when the registry and the live build disagree (a crash between the two), sync them;
     a repair that cannot be made is a warning, and the live build is used as it is."""
-    listed = _manifest_sources(status.manifest)
-    if not listed and not (settings.index_dir / DB_NAME).is_file():
-        return status
     try:
-        to_add, to_remove = _difference(SourceRegistry(settings.index_dir).list(), listed)
+        to_add, to_remove = _difference(registered_checksums(settings.index_dir), _manifest_sources(status.manifest))
         if not to_add and not to_remove:
             return status
         progress(f"index: {len(to_add)} source(s) to add, {len(to_remove)} to remove", 0.0)
         sync_sources(settings, progress)
-    except (QAError, OSError) as exc:
+    except (QAError, OSError, sqlite3.Error) as exc:
         log.warning("the registered sources could not be brought into the index: %s", exc)
         return status
     fresh = check_status(settings)
