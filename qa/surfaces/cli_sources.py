@@ -28,7 +28,6 @@ def ingest(ctx, paths: tuple[Path, ...], title: str | None, kind: str | None, as
     """Add PDF, DOCX, HTML, Markdown or text files as sources, embedding only their own chunks."""
     from ..indexing.incremental import sync_sources
     from ..sources.formats import IngestError
-    from ..sources.ingest import source_chunks
     from ..sources.registry import SourceRegistry
 
     if title and len(paths) > 1:
@@ -45,7 +44,7 @@ def ingest(ctx, paths: tuple[Path, ...], title: str | None, kind: str | None, as
             continue
         if result.new:
             try:
-                prepared[result.record.id] = _citable(result, source_chunks)
+                prepared[result.record.id] = _citable(result)
             except IngestError as exc:
                 registry.remove(result.record.id)  # read but not citable: the registry stays as it was
                 click.echo(f"error: {exc}", err=True)
@@ -69,9 +68,10 @@ def ingest(ctx, paths: tuple[Path, ...], title: str | None, kind: str | None, as
         sys.exit(2)
 
 
-def _citable(result, source_chunks) -> list:
+def _citable(result) -> list:
     """The chunks of a file just registered; a document of headings only has nothing to cite."""
     from ..sources.formats import IngestError
+    from ..sources.ingest import source_chunks
 
     chunks = source_chunks(result.record, result.document)
     if not chunks:
@@ -139,5 +139,6 @@ def sources_remove(ctx, source_id: str) -> None:
     registry = SourceRegistry(settings.index_dir)
     record = registry.remove(source_id)  # the registry first: a crash after this is repaired on the next load
     sync = sync_sources(settings, progress)
-    click.echo(f"removed {record.id}: {record.title} ({sync.chunks_removed} chunk(s) taken out of the index "
-               f"in {sync.seconds:.1f} s)")
+    done = ("the index was rebuilt without it" if sync.rebuilt else
+            f"{sync.chunks_removed} chunk(s) taken out of the index")
+    click.echo(f"removed {record.id}: {record.title} ({done} in {sync.seconds:.1f} s)")
