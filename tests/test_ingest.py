@@ -37,6 +37,7 @@ FACTS = {  # file → (question only it answers, the fact, the locator its first
     "notes-cp1251.txt": ("До якого оператора був запит щодо журналів доступу за квітень?", "оператора Дельта",
                          "абз. 3"),
 }
+ARTICLE_16 = "article 16"  # a question the Convention answers: commentary naming the article comes beside it
 
 
 def qa(index_dir: Path, *args: str, corpus_dir: Path = CORPUS_DIR) -> subprocess.CompletedProcess:
@@ -84,8 +85,9 @@ def base_index(real_settings, real_index, tmp_path_factory) -> Path:
 def ask_all(index_dir: Path, tmp_path: Path) -> dict[str, dict]:
     """Every file's question in one `qa ask --json --file` run, by file name."""
     batch = tmp_path / "questions.jsonl"
+    questions = {name: q for name, (q, _, _) in FACTS.items()} | {ARTICLE_16: "Що передбачає стаття 16?"}
     batch.write_text("".join(json.dumps({"id": name, "question": q}, ensure_ascii=False) + "\n"
-                             for name, (q, _, _) in FACTS.items()), encoding="utf-8")
+                             for name, q in questions.items()), encoding="utf-8")
     out = qa(index_dir, "ask", "--json", "--file", str(batch))
     assert out.returncode == 0, out.stderr
     return {record["id"]: record for record in map(json.loads, out.stdout.splitlines())}
@@ -152,6 +154,18 @@ def test_labels_in_both_languages_and_long_blocks_cut_verbatim(library):
     assert label(docx, "uk") == "Коментар: Посібник, «Розділ 1», абз. 3"
     assert label(docx, "en") == "Commentary: Посібник, “Розділ 1”, para. 3"
     assert "Розділ 1" in docx.embedding_text()
+
+
+def test_commentary_naming_an_article_comes_beside_it_and_the_article_still_answers(ingested, before):
+    after = ingested["answers"][ARTICLE_16]
+    assert [c["chunk_id"] for c in after["citations"]] == [c["chunk_id"] for c in before[ARTICLE_16]["citations"]]
+    assert after["citations"][0]["article"] == "16"
+    added = set(ingested["ids"].values())
+    beside = [r for r in after["retrieved"] if r["source"] in added]
+    assert beside, "no paragraph of the added commentary on Article 16 was retrieved with it"
+    build = current_build(ingested["dir"])
+    rows = dict(sqlite3.connect(build / "chunks.sqlite").execute("SELECT chunk_id, refs FROM chunks").fetchall())
+    assert any("16" in json.loads(rows[r["chunk_id"]]) for r in beside)
 
 
 def test_ingest_reports_and_lists_each_source(ingested):
