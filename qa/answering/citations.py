@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from ..sources.chunks import CLOSING, CONVENTION, HEADER, PREAMBLE, Chunk
+from ..sources.formats import place
 
 PART_LABELS = {HEADER: ("Відомості про документ", "Document details"), CLOSING: ("Заключна формула", "Closing formula")}
 
@@ -23,6 +24,7 @@ class Citation:
     title: str = ""
     part: str = ""  # article number, "header"/"preamble"/"closing", or the commentary id: what scoring compares
     quotes: tuple[tuple[str, str], ...] = ()  # the same span in each language the provision has: (("uk", …), ("en", …))
+    page: int | None = None  # the page of a PDF source the quoted paragraph starts on; None elsewhere
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -41,9 +43,8 @@ def label(chunk: Chunk, lang: str, subparagraph: str | None = None) -> str:
     if chunk.source != CONVENTION and (chunk.act_uk or chunk.act_en):
         return _act_label(chunk, lang, subparagraph)
     if chunk.source != CONVENTION:
-        word = "Коментар" if lang == "uk" else "Commentary"
-        para = "абз." if lang == "uk" else "para."
-        return f"{word}: {chunk.doc_title}, {para} {chunk.paragraph}"
+        word = "Коментар" if lang == "uk" else "Commentary"  # `Коментар: <назва>, с. 12, абз. 3`
+        return f"{word}: {chunk.doc_title}, {place(chunk.page, chunk.path, chunk.paragraph, lang)}"
     if chunk.kind in PART_LABELS:
         uk, en = PART_LABELS[chunk.kind]
         return uk if lang == "uk" else en

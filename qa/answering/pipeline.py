@@ -5,6 +5,7 @@ whether the corpus answers → compose → check every citation against what was
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from ..config import Settings
 from ..errors import ConfigError
@@ -85,7 +86,9 @@ class Assistant:
         if self.abstains and (outside := outside_corpus(retrieval)):
             return self._decline(retrieval, qid, outside, templates)
         text, citations = self.answerer.compose(retrieval)
-        problems = unsupported(citations, {h.chunk.chunk_id: h.chunk for h in retrieval.hits})
+        retrieved = {h.chunk.chunk_id: h.chunk for h in retrieval.hits}
+        citations = [replace(c, page=retrieved[c.chunk_id].page) if c.chunk_id in retrieved else c for c in citations]
+        problems = unsupported(citations, retrieved)
         if problems or not citations:
             return self._abstain(retrieval, qid, templates["abstain"],
                                  "; ".join(problems) or "the answerer found nothing to cite")

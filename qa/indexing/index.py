@@ -30,7 +30,9 @@ from ..config import Settings
 from ..errors import IndexCorrupted, IndexUnwritable
 from ..sources.chunks import Chunk
 from ..sources.corpus import corpus_files, corpus_hash, load_chunks
+from ..sources.ingest import registered_sources
 from ..sources.lexicon import document_terms, en_terms
+from ..sources.registry import SourceRecord
 from .bm25 import BM25
 from .embedders import Embedder, embedder_for
 from .store import read_store, write_store
@@ -199,37 +201,20 @@ def build_index(settings: Settings, progress: Progress = _quiet) -> Path:
 
 
 def _build_locked(settings: Settings, progress: Progress) -> Path:
-    import faiss
-
+    """The corpus and every registered source (`qa ingest`), embedded whole: a rebuild keeps the sources."""
     started = time.perf_counter()
     files = corpus_files(settings.corpus_dir)
     _clear_leftovers(settings.index_dir)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.index_dir))
-    except OSError as exc:
-        raise _unwritable(settings.index_dir, exc) from exc
-    final: Path | None = None
-    try:
+    with staging_build(settings.index_dir) as staging:
         progress("parsing corpus", 0.0)
         chunks = load_chunks(files)
+        sources = registered_sources(settings.index_dir)
+        for _record, extra in sources:
+            chunks.extend(extra)
         embedder = embedder_for(settings)
-        english_rows = [i for i, c in enumerate(chunks) if c.text_en]
-        texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
-        parts = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
-            parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
-        embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-        vectors = embedded[: len(chunks)]
-        vectors_en = np.zeros_like(vectors)
-        vectors_en[english_rows] = embedded[len(chunks) :]
+        vectors, vectors_en = embed_chunks(chunks, embedder, progress)
         progress("writing index", 0.95)
-        terms = [document_terms(c.embedding_text(), c.title_en) for c in chunks]
-        for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
-            flat = faiss.IndexFlatIP(embedder.dim)
-            flat.add(np.ascontiguousarray(matrix))
-            faiss.write_index(flat, str(staging / name))
-        write_store(staging / STORE, chunks, terms)
+        terms = [chunk_terms(c) for c in chunks]
         manifest = {
             "format_version": FORMAT_VERSION,
             "corpus_hash": corpus_hash(files),
@@ -237,34 +222,92 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
             "embedder_key": _embedder_key(settings),
             "embedder_id": embedder.id,
             "dimension": embedder.dim,
-            "chunk_count": len(chunks),
             "faiss_index": "IndexFlatIP",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
-            "english_passages": len(english_rows),
-            "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)},
+            "sources": [source_entry(record, extra) for record, extra in sources],
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        final = settings.index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
-        staging.rename(final)
-        pointer = settings.index_dir / CURRENT
-        if pointer.is_dir() and not pointer.is_symlink():
-            shutil.rmtree(pointer)  # a folder where the pointer belongs: the pointer is what matters
-        pointer_tmp = settings.index_dir / f".{CURRENT}.{os.getpid()}"
-        pointer_tmp.write_text(final.name, encoding="utf-8")
-        os.replace(pointer_tmp, pointer)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if final is not None:
-            shutil.rmtree(final, ignore_errors=True)
-        raise _unwritable(settings.index_dir, exc) from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if final is not None:
-            shutil.rmtree(final, ignore_errors=True)
-        raise
+        write_build(staging, chunks, terms, vectors, vectors_en, manifest)
+        final = publish(settings.index_dir, staging)
     _remove_old_builds(settings.index_dir, keep=final.name)
     progress("index ready", 1.0)
+    return final
+
+
+def chunk_terms(chunk: Chunk) -> list[str]:
+    """The lexical index's terms of a chunk (stored beside it, so a build never recomputes old ones)."""
+    return document_terms(chunk.embedding_text(), chunk.title_en)
+
+
+def source_entry(record: SourceRecord, chunks: list[Chunk]) -> dict:
+    """What the manifest says of a registered source: enough to compare it with the registry."""
+    return {"id": record.id, "sha256": record.sha256, "title": record.title, "kind": record.kind,
+            "chunk_count": len(chunks)}
+
+
+def embed_chunks(chunks: list[Chunk], embedder: Embedder, progress: Progress = _quiet) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of both vector files for these chunks: each chunk's text with its context, and its English
+    version (zeros where it has none, so the English search never finds it by accident)."""
+    english_rows = [i for i, c in enumerate(chunks) if c.text_en]
+    texts = [c.embedding_text() for c in chunks] + [chunks[i].embedding_text_en() for i in english_rows]
+    parts = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        progress(f"embedding passages {start}/{len(texts)}", 0.05 + 0.9 * start / max(len(texts), 1))
+        parts.append(embedder.embed_passages(texts[start : start + EMBED_BATCH]))
+    embedded = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    vectors = embedded[: len(chunks)]
+    vectors_en = np.zeros_like(vectors)
+    vectors_en[english_rows] = embedded[len(chunks) :]
+    return vectors, vectors_en
+
+
+@contextlib.contextmanager
+def staging_build(index_dir: Path) -> Iterator[Path]:
+    """A fresh folder to write a build in; removed again if anything fails before it is published."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
+    try:
+        yield staging
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _unwritable(index_dir, exc) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_build(staging: Path, chunks: list[Chunk], terms: list[list[str]], vectors: np.ndarray,
+                vectors_en: np.ndarray, manifest: dict) -> None:
+    """Both FAISS files, the chunk store and the manifest (with the files' checksums) into `staging`."""
+    import faiss
+
+    for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
+        flat = faiss.IndexFlatIP(int(manifest["dimension"]))
+        flat.add(np.ascontiguousarray(matrix, dtype=np.float32))
+        faiss.write_index(flat, str(staging / name))
+    write_store(staging / STORE, chunks, terms)
+    manifest = {**manifest, "chunk_count": len(chunks),
+                "english_passages": sum(1 for c in chunks if c.text_en),
+                "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)}}
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def publish(index_dir: Path, staging: Path) -> Path:
+    """Name the finished build and point CURRENT at it (os.replace): readers see the old build or the new."""
+    final = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{staging.name[-6:]}"
+    staging.rename(final)
+    try:
+        pointer = index_dir / CURRENT
+        if pointer.is_dir() and not pointer.is_symlink():
+            shutil.rmtree(pointer)  # a folder where the pointer belongs: the pointer is what matters
+        pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+        pointer_tmp.write_text(final.name, encoding="utf-8")
+        os.replace(pointer_tmp, pointer)
+    except BaseException:
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     return final
 
 
@@ -306,6 +349,10 @@ def open_index(settings: Settings, progress: Progress = _quiet) -> Index:
     """The up-to-date index for these settings, building or rebuilding it when needed and allowed."""
     embedder = embedder_for(settings)
     status = _ensure_ready(settings, progress, check_status(settings))
+    if settings.rebuild_stale:  # a crash between the registry and the index swap is repaired here
+        from .incremental import repair_sources
+
+        status = repair_sources(settings, status, progress)
     try:
         return load_index(status.path, embedder)
     except IndexCorrupted as exc:

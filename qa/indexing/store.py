@@ -8,14 +8,19 @@ from pathlib import Path
 
 from ..sources.chunks import CHUNK_FIELDS, Chunk
 
+_ADDED_LATER = ("page",)  # columns a later migration adds; the first one keeps its original shape
+_FIRST_FIELDS = tuple(name for name in CHUNK_FIELDS if name not in _ADDED_LATER)
+
 MIGRATIONS: list[str] = [
     # 1: chunks with their lexical terms, in FAISS row order (row = position in this table's `row` column)
     f"""CREATE TABLE chunks (
         row INTEGER PRIMARY KEY,
-        {", ".join(f"{name} {'INTEGER' if name == 'position' else 'TEXT'}" for name in CHUNK_FIELDS)},
+        {", ".join(f"{name} {'INTEGER' if name == 'position' else 'TEXT'}" for name in _FIRST_FIELDS)},
         terms TEXT NOT NULL
     );
     CREATE UNIQUE INDEX chunks_id ON chunks(chunk_id);""",
+    # 2: the page a commentary paragraph of a PDF source starts on (NULL for everything else)
+    "ALTER TABLE chunks ADD COLUMN page INTEGER;",
 ]
 
 

@@ -46,6 +46,7 @@ class Chunk:
     # `Additional Protocol, Article 3`); empty for the Convention and for commentary.
     act_uk: str = ""
     act_en: str = ""
+    page: int | None = None  # the page a paragraph of a PDF source starts on (`с. 12, абз. 3`); else None
 
     @property
     def part(self) -> str:
@@ -70,6 +71,8 @@ class Chunk:
             head = f"Стаття {self.article} – {self.title_uk} ({self.title_en})."
         elif self.kind == "commentary":
             head = f"Коментар / Commentary: {self.doc_title}."
+            if self.path:  # a section's headings say what its paragraphs are about
+                head = f"{head} {' › '.join(self.path)}."
         else:
             head = f"{self.title_uk} ({self.title_en})."
         return f"{head} {self.text}"

@@ -55,7 +55,7 @@ def _split_on_language(paragraph: str) -> list[str]:
 MAX_CHUNK_CHARS = 2000  # ~500 tokens, the embedder's window; the shipped corpus's longest paragraph is 965
 
 
-def _bounded(paragraph: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
+def bounded(paragraph: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
     """An over-long paragraph as consecutive pieces of at most `limit` characters, cut between sentences,
     else between words, else anywhere: one 50 MB line must not become one chunk the embedder chokes on.
     Each piece is verbatim text of the paragraph, so quotes from it stay verbatim."""
@@ -100,7 +100,7 @@ def parse_commentary(raw: str, filename: str, doc_id: str) -> list[Chunk]:
         paragraphs = [b.text for b in blocks]
     else:
         paragraphs = _paragraphs_from_wrapped(nonblank)
-    pieces = [part for p in paragraphs for piece in _split_on_language(p) if piece.strip() for part in _bounded(piece)]
+    pieces = [part for p in paragraphs for piece in _split_on_language(p) if piece.strip() for part in bounded(piece)]
     if statistics.median(len(p) for p in pieces) < 2:
         raise CorpusError(f"{filename}: no readable text")
     return [

@@ -21,9 +21,9 @@ ENGLISH_SOURCE = "convention:en"  # source_texts key of the authentic English te
 # The code and data that decide chunk text, titles and index terms: when any of them changes,
 # an index built before is stale even though the corpus files are the same.
 _SOURCES = Path(__file__).resolve().parent
-_BUILD_INPUTS = ("convention_parser.py", "act_parser.py", "act_names.py", "commentary_parser.py", "crossrefs.py", "titles.py", "chunks.py",
-                 "lexicon.py", "../data/glossary_en_uk.tsv", "../data/synonyms_uk.tsv", "english_parser.py",
-                 "alignment.py")
+_BUILD_INPUTS = ("convention_parser.py", "act_parser.py", "act_names.py", "commentary_parser.py", "crossrefs.py",
+                 "titles.py", "chunks.py", "lexicon.py", "../data/glossary_en_uk.tsv", "../data/synonyms_uk.tsv",
+                 "english_parser.py", "alignment.py", "ingest.py")
 
 
 @dataclass(frozen=True)

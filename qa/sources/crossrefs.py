@@ -88,6 +88,19 @@ def extract_refs(text: str, article: str | None, paragraph: str | None = None) -
     return tuple(seen)
 
 
+_ARTICLES_EN = re.compile(r"\bArt(?:icles?|s?\.)\s+(?P<arts>\d+(?:\s*(?:,|and|or|-|–|to)\s*\d+)*)(?![\w.]\d)")
+
+
+def extract_refs_en(text: str) -> tuple[str, ...]:
+    """Articles an English text names ("Article 16", "Articles 2 to 5", "Art. 29"): the keys a
+    commentary paragraph in English links to, as `extract_refs` gives them for the Ukrainian text."""
+    found: list[str] = []
+    for m in _ARTICLES_EN.finditer(text):
+        listing = re.sub(r"\s+(?:and|or)\s+", ", ", re.sub(r"\s+to\s+", " – ", m["arts"]))
+        found.extend(_keys(listing))
+    return tuple(dict.fromkeys(found))
+
+
 def extract_links(text: str) -> tuple[str, ...]:
     """Database codes of other acts, e.g. "( 995_004 )" -> "995_004"."""
     return tuple(dict.fromkeys(_LINK.findall(text)))

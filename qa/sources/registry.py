@@ -228,6 +228,16 @@ class SourceRegistry:
                     entry.unlink(missing_ok=True)
 
 
+def registered_checksums(base_dir: Path | str) -> dict[str, str]:
+    """id → sha256 of every registered source, read without writing anything (so a read-only index
+    folder can still be compared with its registry); empty when there is no registry yet."""
+    path = Path(base_dir) / DB_NAME
+    if not path.is_file():
+        return {}
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        return dict(db.execute("SELECT id, sha256 FROM sources ORDER BY rowid").fetchall())
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

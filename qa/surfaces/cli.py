@@ -13,6 +13,7 @@ from ..config import Settings, load_settings
 from ..errors import QAError
 from .cli_eval import evaluate
 from .cli_quiz import quiz
+from .cli_sources import ingest, sources
 from .terminal import progress, warnings_to_stderr
 
 
@@ -198,6 +199,7 @@ def index_info(ctx, as_json) -> None:
         for key in ("embedder_id", "dimension", "chunk_count", "faiss_index", "built_at", "build_seconds",
                     "corpus_files", "corpus_hash"):
             click.echo(f"{key}: {m.get(key)}")
+        click.echo(f"sources: {len(m.get('sources') or [])} added with `qa ingest` (qa sources list)")
     if status.state != "ok":
         sys.exit(1)
 
@@ -241,6 +243,8 @@ def serve(ctx, host, port, share, concurrency) -> None:
 
 cli.add_command(quiz)
 cli.add_command(evaluate)
+cli.add_command(ingest)
+cli.add_command(sources)
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from .blocks import is_article_heading
 from .detect import DEFAULT_MAX_BYTES, check_file, decode_text, detect_format
 from .errors import IngestError, fail
-from .model import BLOCK_KINDS, FORMATS, Block, SourceDocument, detect_languages, locator
+from .model import BLOCK_KINDS, FORMATS, Block, SourceDocument, detect_languages, locator, place
 
 __all__ = ["BLOCK_KINDS", "DEFAULT_MAX_BYTES", "FORMATS", "Block", "IngestError", "SourceDocument",
-           "detect_format", "detect_languages", "locator", "read_document"]
+           "detect_format", "detect_languages", "locator", "place", "read_document"]
 
 
 def read_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocument:

@@ -119,13 +119,18 @@ def locator(block: Block, lang: str = "uk") -> str:
     otherwise collide with the section's first paragraph. `block.numbering` is there for a caller that
     wants to add it (`абз. 4 (п. 2)`).
     """
+    return place(block.page, block.heading_path, block.paragraph, lang)
+
+
+def place(page: int | None, heading_path: tuple[str, ...], paragraph: int | str | None, lang: str = "uk") -> str:
+    """The locator's words from its parts, so a chunk cut from a block is cited exactly as the block."""
     uk = lang == "uk"
     parts: list[str] = []
-    if block.page is not None:
-        parts.append(f"с. {block.page}" if uk else f"p. {block.page}")
-    elif block.heading_path:
-        path = " › ".join(block.heading_path)
+    if page is not None:
+        parts.append(f"с. {page}" if uk else f"p. {page}")
+    elif heading_path:
+        path = " › ".join(heading_path)
         parts.append(f"«{path}»" if uk else f"“{path}”")
-    if block.paragraph is not None:
-        parts.append(f"абз. {block.paragraph}" if uk else f"para. {block.paragraph}")
+    if paragraph is not None:
+        parts.append(f"абз. {paragraph}" if uk else f"para. {paragraph}")
     return ", ".join(parts)
