@@ -398,3 +398,24 @@ def test_a_full_rebuild_after_a_corpus_change_keeps_the_sources(mini_with_source
     rows = sqlite3.connect(current_build(root / "index") / "chunks.sqlite").execute(
         "SELECT count(*) FROM chunks WHERE source = ?", (ids[0],)).fetchone()[0]
     assert rows == index.manifest["sources"][0]["chunk_count"] == 3
+
+
+def test_an_act_ingested_from_text_is_cited_as_its_own_document(base_index, tmp_path):
+    """`qa ingest --kind act`: a second act's articles are cited by its name (`п. 1 ст. 2 Закону України «…»`),
+    and a plain `ст. 2` still means the Convention."""
+    from .test_act_parser import LAW, LAW_TITLE, LAW_UK
+
+    index_dir = copy_index(base_index, tmp_path / "index")
+    law = tmp_path / "zakon.txt"
+    law.write_text(LAW, encoding="utf-8")
+    out = qa(index_dir, "ingest", str(law), "--kind", "act", "--title", LAW_TITLE)
+    assert out.returncode == 0, out.stderr
+    batch = tmp_path / "questions.jsonl"
+    questions = {"law": f"Що передбачає стаття 2 {LAW_UK}?", "convention": "Що передбачає стаття 2?"}
+    batch.write_text("".join(json.dumps({"id": k, "question": q}, ensure_ascii=False) + "\n"
+                             for k, q in questions.items()), encoding="utf-8")
+    answers = {a["id"]: a for a in map(json.loads, qa(index_dir, "ask", "--json", "--file", str(batch)).stdout.splitlines())}
+    first = answers["law"]["citations"][0]
+    assert first["label"].endswith(f"ст. 2 {LAW_UK}") and first["part"].endswith(":art2"), first
+    assert first["quote"] in LAW.replace("\n", " ") or first["quote"] in LAW
+    assert answers["convention"]["citations"][0]["part"] == "2"

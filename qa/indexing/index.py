@@ -34,6 +34,7 @@ from ..sources.ingest import registered_sources
 from ..sources.lexicon import document_terms, en_terms
 from ..sources.registry import SourceRecord
 from .bm25 import BM25
+from . import ann
 from .embedders import Embedder, embedder_for
 from .store import read_store, write_store
 
@@ -169,22 +170,14 @@ def _manifest_mismatch(build: Path, manifest: dict) -> str | None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{build / STORE}?mode=ro", uri=True)) as conn:
             rows = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        header = (build / VECTORS).read_bytes()[:64]
-    except (OSError, sqlite3.DatabaseError) as exc:
+        _tag, dimension, total = ann.file_header(build / VECTORS)
+    except (OSError, ValueError, sqlite3.DatabaseError) as exc:
         return f"index files cannot be read: {exc}"
-    dimension, total = _flat_header(header)  # (None, None) for another FAISS index type: rows only
     if manifest.get("chunk_count") != rows or total not in (None, rows):
         return f"manifest says {manifest.get('chunk_count')} chunks, the files hold {rows} chunks and {total} vectors"
     if dimension is not None and manifest.get("dimension") != dimension:
         return f"manifest says dimension {manifest.get('dimension')}, the vectors have {dimension}"
     return None
-
-
-def _flat_header(header: bytes) -> tuple[int | None, int | None]:
-    """(dimension, vector count) from a FAISS IndexFlatIP file's header ("IxFI", d: int32, ntotal: int64)."""
-    if len(header) < 20 or header[:4] != b"IxFI":
-        return None, None
-    return int.from_bytes(header[4:8], "little"), int.from_bytes(header[8:16], "little")
 
 
 def _embedder_key(settings: Settings) -> str:
@@ -222,7 +215,6 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
             "embedder_key": _embedder_key(settings),
             "embedder_id": embedder.id,
             "dimension": embedder.dim,
-            "faiss_index": "IndexFlatIP",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
             "sources": [source_entry(record, extra) for record, extra in sources],
@@ -283,12 +275,13 @@ def write_build(staging: Path, chunks: list[Chunk], terms: list[list[str]], vect
     """Both FAISS files, the chunk store and the manifest (with the files' checksums) into `staging`."""
     import faiss
 
+    spec = ann.choose_spec(len(chunks), int(manifest["dimension"]))  # flat below the threshold, HNSW above
     for name, matrix in ((VECTORS, vectors), (VECTORS_EN, vectors_en)):
-        flat = faiss.IndexFlatIP(int(manifest["dimension"]))
-        flat.add(np.ascontiguousarray(matrix, dtype=np.float32))
-        faiss.write_index(flat, str(staging / name))
+        vector_index = ann.build_vector_index(np.ascontiguousarray(matrix, dtype=np.float32), spec, zero_rows=True)
+        faiss.write_index(vector_index, str(staging / name))
     write_store(staging / STORE, chunks, terms)
-    manifest = {**manifest, "chunk_count": len(chunks),
+    manifest = {**manifest, "chunk_count": len(chunks), "faiss_index": type(vector_index).__name__,
+                "vector_index": spec.to_json(),
                 "english_passages": sum(1 for c in chunks if c.text_en),
                 "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)}}
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -329,13 +322,12 @@ def _remove_old_builds(index_dir: Path, keep: str) -> None:
 
 def load_index(build: Path, embedder: Embedder) -> Index:
     """Read a verified build; any inconsistency is IndexCorrupted, never a half-used index."""
-    import faiss
-
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
         chunks, terms = read_store(build / STORE)
-        vectors = faiss.read_index(str(build / VECTORS))
-        vectors_en = faiss.read_index(str(build / VECTORS_EN))
+        spec = ann.spec_from_manifest(manifest)  # the kind and search settings the build was made with
+        vectors = ann.read_vector_index(build / VECTORS, spec)
+        vectors_en = ann.read_vector_index(build / VECTORS_EN, spec)
     except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
         raise IndexCorrupted(f"index at {build} cannot be read: {exc}") from exc
     if not (vectors.ntotal == vectors_en.ntotal == len(chunks) == manifest.get("chunk_count")):
