@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..retrieval.hybrid import Retrieval
-from ..retrieval.instruments import Instrument, answered_by_mention
+from ..retrieval.instruments import Instrument
 
 # Off-topic: no annotated concept, no reference, and the nearest passage is far in meaning — or not quite
 # as far, while little of the question is the corpus's vocabulary. Chosen on eval/calibration.jsonl and the
@@ -37,7 +37,7 @@ def outside_corpus(retrieval: Retrieval) -> Decline | None:
     for instrument in q.instruments:
         if q.is_scenario and not instrument.named:
             continue  # "…drug trafficking is coordinated through a server…": context of the facts, not the question
-        if not answered_by_mention(q.search_text, instrument):
+        if instrument.key not in q.answered_by_mention:
             return Decline("instrument", instrument)
     if q.concepts or q.references:
         return None

@@ -24,7 +24,7 @@ from ..sources.lexicon import (
 )
 from .concepts import ConceptMatch, concept_layer
 from .definitions import asks_for_definition
-from .instruments import Instrument, named_instruments
+from .instruments import Instrument, answered_by_mention, named_instruments
 from .reference_router import (
     ActNames,
     Reference,
@@ -134,6 +134,8 @@ class Question:
     parts_asked: tuple[str, ...] = ()  # preamble | header | closing: the non-rule parts it asks about
     crosses_border: bool = False  # another State acts, asks or holds the data
     sections_asked: tuple[str, ...] = ()  # offences | procedure | jurisdiction | cooperation
+    # instruments whose mention in the corpus answers the question ("when was the Additional Protocol adopted?")
+    answered_by_mention: tuple[str, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     clause_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -269,6 +271,7 @@ def analyse(text: str, answer_lang: str | None = None, embed=None, acts: tuple[A
     concepts = concept_layer().match(*_concept_sequences(search_text))
     clauses = scenario_clauses(search_text)
     references = tuple(find_references(search_text, acts))
+    instruments = _held_instruments(search_text, acts)
     if any(r.act for r in references):  # the act's own name is not what the question asks about
         bare = without_act_names(search_text, acts)
         uk_content, stems_content = (uk_terms(bare) if lang == "uk" else []), en_terms(bare)
@@ -285,7 +288,7 @@ def analyse(text: str, answer_lang: str | None = None, embed=None, acts: tuple[A
         en_stems=tuple(stems), references=references,
         about_references=bool(references) and _content_words(lang, uk_content, stems_content) <= ABOUT_REFERENCE_WORDS,
         follow_up=follow_up_paragraph(search_text), concepts=concepts,
-        instruments=_held_instruments(search_text, acts), asks=asks_for(search_text), clauses=clauses,
+        instruments=instruments, asks=asks_for(search_text), clauses=clauses,
         clause_terms=tuple(search_terms(c, lang) for c in clauses), vector=vector, clause_vectors=clause_vectors,
         coverage_units=coverage_units(lang, uk_lemmas, via_synonym, search_text),
         acronyms=tuple((a.lower(), uk_lemma(a.lower())) for a in _ACRONYM.findall(search_text)),
@@ -293,4 +296,5 @@ def analyse(text: str, answer_lang: str | None = None, embed=None, acts: tuple[A
         parts_asked=tuple(part for part, pattern in PART_QUESTIONS.items() if pattern.search(search_text)),
         crosses_border=bool(_ACROSS_BORDER.search(search_text)),
         sections_asked=sections_asked(search_text),
+        answered_by_mention=tuple(i.key for i in instruments if answered_by_mention(search_text, i)),
     )

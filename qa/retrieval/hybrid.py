@@ -23,7 +23,6 @@ from .concepts import ConceptMatch
 from .counterparts import counterparts
 from .definitions import defining_rows, find_definitions
 from .filters import Filters
-from .instruments import answered_by_mention
 from .reference_router import ActNames, Reference
 
 MODES = ("hybrid", "dense", "bm25")
@@ -160,7 +159,7 @@ class HybridRetriever:
             if self.use_concepts:
                 self._boost_concepts(q, fused)
             for instrument in q.instruments:  # "when was the Additional Protocol adopted?": the mention answers
-                if answered_by_mention(q.search_text, instrument):
+                if instrument.key in q.answered_by_mention:
                     fused[[r for r, c in enumerate(self.index.chunks) if c.part == instrument.pointer]] += MENTION_BOOST
         for kind in PART_QUESTIONS:
             if kind not in q.parts_asked:
