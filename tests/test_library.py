@@ -120,3 +120,11 @@ def test_panel_opens_a_pdf_commentary_paragraph_on_its_page_highlighted(live, mi
     assert "Часткове розкриття" in shown and "Термінове збереження" not in shown  # page 2 only, not page 1
     english = provision_html(assistant.index, cited.chunk_id, "en", highlight=False)
     assert "<h3>Commentary: " in english and '<p class="qa-path">p. 2' in english and "<mark>" not in english
+
+
+def test_live_assistant_follows_an_ingest_made_outside_the_server(live, mini_settings, cp1251_file):
+    old = live.current
+    ingest_files(mini_settings, [cp1251_file])  # as `qa ingest` would, while the server runs
+    assert live.current is old
+    live.follow()
+    assert live.current is not old and any("оператора Дельта" in c.text for c in live.current.index.chunks)

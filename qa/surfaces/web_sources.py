@@ -48,6 +48,15 @@ class LiveAssistant:
             finally:  # a failed change may still have swapped the index (a repair); follow what is live
                 self._follow()
 
+    def follow(self) -> None:
+        """Catch up with a change made outside this server (`qa ingest` while it runs), unless a change of
+        this server's own is under way (it follows when done): a page load never waits for an upload."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._follow()
+            finally:
+                self._lock.release()
+
     def _follow(self) -> None:
         live = current_build(self.current.settings.index_dir)
         if live is None or live == self.current.index.path:
@@ -88,8 +97,8 @@ def filter_choices(listed: list[ListedSource]) -> list[tuple[str, str]]:
 def sources_tab(live: LiveAssistant, extra_outputs: list, extra_values: Callable[[list[ListedSource]], tuple]):
     """Build the tab's controls (inside a gr.Tab) and wire them; after each change the list, the remove
     picker and `extra_outputs` (the chat's source filter and contents) are refreshed with
-    `extra_values(listed)`. Returns (table, picker, refresh): refresh() gives the values of the list, the
-    picker and `extra_outputs` as they stand, for the page's load event."""
+    `extra_values(listed)`. Returns (table, picker, on_load): on_load() follows a change made outside
+    the server and gives the values of the list, the picker and `extra_outputs`, for the page's load event."""
     gr.Markdown("Додайте власні джерела: коментар (цитується за сторінкою або заголовком) чи акт (за статтями). "
                 "· Add your own sources: commentary (cited by page or heading) or an act (by article).")
     with gr.Row():
@@ -142,4 +151,8 @@ def sources_tab(live: LiveAssistant, extra_outputs: list, extra_values: Callable
               api_visibility="private", concurrency_limit=1)
     remove.click(on_remove, [pick], [result, table, pick, *extra_outputs], api_visibility="private",
                  concurrency_limit=1)
-    return table, pick, lambda: refreshed(listed_sources(live.current.settings))
+    def on_load() -> tuple:
+        live.follow()
+        return refreshed(listed_sources(live.current.settings))
+
+    return table, pick, on_load
