@@ -10,7 +10,12 @@ import pytest
 
 from qa.errors import QAError
 from qa.indexing.index import current_build
-from qa.indexing.library import ingest_files, listed_sources, removal_message, remove_source
+from qa.indexing.library import (
+    ingest_files,
+    listed_sources,
+    removal_message,
+    remove_source,
+)
 from qa.retrieval.filters import Filters, parse_sources
 from tests import source_files as files
 

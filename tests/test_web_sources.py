@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests import source_files as files
+from tests import test_web_app as web
 from tests.test_ingest import copy_index
-from tests.test_web_app import ARTIFACTS, _ask, _start, browser, page  # noqa: F401 - fixtures used below
+from tests.test_web_app import ARTIFACTS, _ask, _start
+
+browser, page = web.browser, web.page  # the same Chromium fixtures as the chat's browser tests
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +52,8 @@ def test_upload_ask_open_filter_and_remove_a_source(sources_server, page, tmp_pa
     page.goto(sources_server)
 
     page.get_by_role("tab", name="Джерела · Sources").click()
+    page.locator("#qa-upload-add").click()  # no file chosen: said so, nothing else changes
+    page.wait_for_function("document.querySelector('#qa-sources-result textarea').value.includes('choose a file')")
     result = _upload(page, pdf)
     assert result.startswith("added ") and "Коментар до статті 16 (commentary, pdf" in result, result
     assert "chunk(s) indexed" in result

@@ -67,7 +67,7 @@ class Assistant:
         }
         return answer
 
-    def reloaded(self) -> "Assistant":
+    def reloaded(self) -> Assistant:
         """A new Assistant over the index now live (after a source was added or removed), with the same
         settings and chat model. This one is left as it was: a question it is answering finishes on the
         index it started with, and a server swaps the two with one assignment."""

@@ -13,9 +13,9 @@ never names a source the live index lacks because of this call.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ..config import Settings
 from ..sources.formats import IngestError

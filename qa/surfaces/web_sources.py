@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import gradio as gr
 
 from ..answering.pipeline import Assistant
 from ..errors import QAError
 from ..indexing.index import current_build
-from ..indexing.library import IngestReport, ListedSource, ingest_files, listed_sources, removal_message, remove_source
+from ..indexing.library import (
+    IngestReport,
+    ListedSource,
+    ingest_files,
+    listed_sources,
+    removal_message,
+    remove_source,
+)
 from ..sources.chunks import CONVENTION
 
 log = logging.getLogger("qa.web_sources")
@@ -120,10 +128,9 @@ def sources_tab(live: LiveAssistant, extra_outputs: list, extra_values: Callable
         return ({"data": source_rows(listed), "headers": COLUMNS}, gr.update(choices=choices, value=None),
                 *extra_values(listed))
 
-    def on_add(path: str | None, kind_value: str, title_value: str, progress=gr.Progress()):
+    def on_add(path: str | None, kind_value: str, title_value: str, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
         if not path:
-            return ("error: choose a file first · спершу виберіть файл", gr.skip(), gr.skip(), gr.skip(),
-                    *[gr.skip()] * len(extra_outputs))
+            return ("error: choose a file first · спершу виберіть файл", *[gr.skip()] * (4 + len(extra_outputs)))
         settings = live.current.settings
         try:
             report = live.change(lambda: ingest_files(settings, [path], title=(title_value or "").strip() or None,
@@ -135,7 +142,7 @@ def sources_tab(live: LiveAssistant, extra_outputs: list, extra_values: Callable
             Path(path).unlink(missing_ok=True)  # the registry keeps its own copy; Gradio's is not served again
         return (message, gr.update(value=None), "", *refreshed(listed_sources(settings)))
 
-    def on_remove(source_id: str | None, progress=gr.Progress()):
+    def on_remove(source_id: str | None, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
         settings = live.current.settings
         if not source_id:
             message = "error: choose a source to remove · виберіть джерело"
