@@ -62,7 +62,7 @@ class LiveAssistant:
         if self._lock.acquire(blocking=False):
             try:
                 self._follow()
-            except Exception:  # noqa: BLE001 - the page still loads, answered by the index it had
+            except Exception:  # the page still loads, answered by the index it had
                 log.exception("the index changed on disk but could not be loaded; still answering from %s",
                               self.current.index.path)
             finally:
