@@ -67,6 +67,12 @@ class Assistant:
         }
         return answer
 
+    def reloaded(self) -> Assistant:
+        """A new Assistant over the index now live (after a source was added or removed), with the same
+        settings and chat model. This one is left as it was: a question it is answering finishes on the
+        index it started with, and a server swaps the two with one assignment."""
+        return Assistant(self.settings, chat_model=getattr(self.answerer, "chat_model", None))
+
     def warm_up(self) -> None:
         """Load what the first question would otherwise pay for (morphology, glossary, embedder threads)
         before a server accepts users: one question in each language."""

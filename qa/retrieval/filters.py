@@ -98,3 +98,20 @@ def parse_chapters(spec: object) -> frozenset[str]:
                           f"({', '.join(CHAPTERS)})")
         out.add(name)
     return frozenset(out)
+
+
+def parse_sources(spec: object, known: set[str] | frozenset[str]) -> frozenset[str]:
+    """'convention,1a2b3c4d5e6f' or a list of ids → the ids; one the index does not hold is a QAError
+    naming it (a filter that silently matched nothing would look like an answerless corpus)."""
+    if isinstance(spec, (list, tuple)):
+        if not all(isinstance(p, str) for p in spec):
+            raise QAError("the sources filter must be a list of source ids")
+        spec = ",".join(spec)
+    if spec is not None and not isinstance(spec, str):
+        raise QAError("the sources filter must be text like convention,1a2b3c4d5e6f")
+    out = frozenset(p.strip() for p in _filter_text(spec, "sources").split(",") if p.strip())
+    unknown = sorted(out - set(known))
+    if unknown:
+        raise QAError(f"sources filter: {preview(unknown[0], 40)!r} is not a source of this index "
+                      "(`qa sources list` shows the ids; the Convention is 'convention')")
+    return out

@@ -51,10 +51,14 @@ def _paragraph_html(chunk: Chunk, highlighted: bool, lang: str = "uk", subparagr
 
 
 def siblings(index: Index, chunk: Chunk) -> list[Chunk]:
-    """The chunks shown together with `chunk`: its whole article (of its own act), its whole part, or its
-    whole document."""
+    """The chunks shown together with `chunk`: its whole article (of its own act), its whole part, the page
+    (PDF) or section (heading path) of a commentary paragraph, or a commentary's whole document when it
+    has neither (a 200-page report is not put in the panel at once)."""
     if chunk.article:
         return [c for c in index.chunks if c.source == chunk.source and c.article == chunk.article]
+    if chunk.kind == "commentary" and (chunk.page is not None or chunk.path):  # its page, or its section
+        return [c for c in index.chunks if c.source == chunk.source and c.kind == chunk.kind
+                and (c.page == chunk.page if chunk.page is not None else c.path == chunk.path)]
     return [c for c in index.chunks if c.source == chunk.source and c.kind == chunk.kind]
 
 
@@ -101,10 +105,14 @@ def provision_html(index: Index, chunk_id: str, lang: str, highlight: bool = Tru
     elif chunk.kind == "article":
         heading = f"Стаття {chunk.article} – {chunk.title_uk}"
         sub = f"Article {chunk.article} – {chunk.title_en}" if chunk.title_en else ""
+    elif chunk.kind == "commentary":
+        heading = f"{'Commentary' if lang == 'en' else 'Коментар'}: {chunk.doc_title}"
+        sub = ""
     else:
-        heading = chunk.title_uk if chunk.kind != "commentary" else f"Коментар: {chunk.doc_title}"
-        sub = chunk.title_en if chunk.kind != "commentary" else ""
+        heading, sub = chunk.title_uk, chunk.title_en
     paths = {"uk": " › ".join(chunk.path), "en": " › ".join(chunk.path_en)}
+    if chunk.kind == "commentary" and chunk.page is not None:  # where the reader finds it: page, then section
+        paths["uk"] = " · ".join(p for p in (f"{'p.' if lang == 'en' else 'с.'} {chunk.page}", paths["uk"]) if p)
     parts = [f'<div class="qa-provision" data-article="{html.escape(chunk.article or chunk.kind)}">',
              f"<h3>{html.escape(heading)}</h3>"]
     if sub:

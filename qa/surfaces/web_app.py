@@ -17,7 +17,7 @@ from ..answering.answer import Answer
 from ..answering.citations import label, title
 from ..answering.pipeline import Assistant
 from ..errors import QAError
-from ..retrieval.filters import Filters, parse_articles, parse_chapters
+from ..retrieval.filters import Filters, parse_articles, parse_chapters, parse_sources
 from ..retrieval.question import preview
 from ..sources.chunks import CONVENTION
 from ..sources.language import detect_language
@@ -30,6 +30,7 @@ from .provision_view import (
     related as related_provisions,
 )
 from .web_quiz import quiz_tab
+from .web_sources import LiveAssistant, filter_choices, sources_tab
 from .web_text import EXAMPLES, TEXTS, safe, texts
 
 STREAM_STEP = 12  # words per streamed update
@@ -50,8 +51,9 @@ class Conversation:
     lang: str = "uk"
 
 
-def _filters(articles: str, chapters: list[str] | str | None) -> Filters:
-    return Filters(parse_articles(articles), parse_chapters(chapters))
+def _filters(articles: str, chapters: list[str] | str | None, sources: object = None, index=None) -> Filters:
+    known = {c.source for c in index.chunks} if index is not None else set()
+    return Filters(parse_articles(articles), parse_chapters(chapters), parse_sources(sources, known))
 
 
 log = logging.getLogger("qa.web_app")
@@ -66,12 +68,13 @@ def _failure(exc: Exception) -> str:
 
 
 def api_answer(assistant: Assistant, question: object, lang: object = "", articles: object = "",
-               chapters: object = "") -> dict:
+               chapters: object = "", sources: object = "") -> dict:
     """The `/ask` endpoint: the JSON contract, or {"question": preview, "error": one line} for any input."""
     try:
         if lang not in ("", None, "uk", "en"):
             raise QAError("lang must be uk, en or empty (the question's language)")
-        answer = assistant.ask(question, filters=_filters(articles, chapters), lang=lang or None)
+        answer = assistant.ask(question, filters=_filters(articles, chapters, sources, assistant.index),
+                               lang=lang or None)
     except Exception as exc:  # noqa: BLE001 - a structured error, never a traceback or exception text
         return {"question": preview(question), "error": _failure(exc)}
     return answer.to_json()
@@ -103,8 +106,11 @@ def _sources_table(answer: Answer) -> dict:
     return {"data": rows, "headers": texts(answer.language)["columns"]}
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    index = assistant.index
+def build_app(assistant: Assistant | LiveAssistant) -> gr.Blocks:
+    """The page over `assistant`; a source added or removed in its sources tab replaces the Assistant
+    (LiveAssistant), so everything below reads `live.current` once per event, never a captured index."""
+    live = assistant if isinstance(assistant, LiveAssistant) else LiveAssistant(assistant)
+    index = live.current.index  # the start-up index: the quiz tab and the Convention's chapters only
     toc_choices = toc(index)
     chapters = sorted({c.path[0].split(" – ")[0].split(" ")[-1] for c in index.chunks if c.path and c.source == CONVENTION},
                       key=lambda r: ["I", "II", "III", "IV"].index(r) if r in ("I", "II", "III", "IV") else 9)
@@ -118,11 +124,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return f"{head}: «{citation['quote']}»"
         return "\n".join([head, *(f"{name}: «{quotes[code]}»" for code, name in COLUMN_LABELS)])
 
-    toc_ids = [chunk_id for _, chunk_id in toc_choices]
-
     def open_chunk(chunk_id: str | None, lang: str, cited: bool = True, subparagraph: str | None = None):
-        """The article around `chunk_id`; only a citation (cited=True) highlights a paragraph (and its
-        cited sub-paragraph) in both languages."""
+        """The article (or commentary page or section) around `chunk_id`; only a citation (cited=True)
+        highlights a paragraph (and its cited sub-paragraph) in both languages."""
+        index = live.current.index
         if not chunk_id or chunk_id not in index.row_of:
             return _hint(lang), gr.update(choices=[], value=None)
         chunk = index.chunks[index.row_of[chunk_id]]
@@ -144,7 +149,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
 
     def respond(message: str, history: list, conv: Conversation, lang_choice: str, articles: str,
-                chapter_filter: list[str]):
+                chapter_filter: list[str], source_filter: list[str] | None = None):
+        assistant = live.current  # one Assistant for the whole answer, whatever an upload swaps meanwhile
         history = list(history or [])
         ui_lang = lang_choice if lang_choice in ("uk", "en") else detect_language(message or "")
         shown = message if isinstance(message, str) and len(message) <= assistant.settings.max_question_chars \
@@ -152,7 +158,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         history.append({"role": "user", "content": safe(shown or "")})
         del history[:-MAX_HISTORY_MESSAGES]
         try:
-            answer = assistant.ask(message, filters=_filters(articles, chapter_filter),
+            answer = assistant.ask(message, filters=_filters(articles, chapter_filter, source_filter, assistant.index),
                                    context_article=conv.article,
                                    lang=lang_choice if lang_choice in ("uk", "en") else None)
         except Exception as exc:  # noqa: BLE001 - the chat shows one clear line, never an exception's text
@@ -193,7 +199,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
         return (*open_chunk(chunk_id, lang, cited=False), gr.update(value=None))
 
-    def on_toc_list(row: int, conv: Conversation, lang_choice: str):
+    def on_toc_list(row: int, conv: Conversation, lang_choice: str, toc_ids: list[str]):
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
         chunk_id = toc_ids[row] if isinstance(row, int) and 0 <= row < len(toc_ids) else None
         return open_chunk(chunk_id, lang, cited=False)
@@ -211,9 +217,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 {"data": [], "headers": texts(lang)["columns"]}, "", _hint(lang_choice),
                 gr.update(choices=[], value=None))
 
-    def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "") -> dict:
-        """Answer a question; returns the same JSON contract as `qa ask --json`."""
-        return api_answer(assistant, question, lang, articles, chapters)
+    def api_ask(question: str, lang: str = "", articles: str = "", chapters: str = "", sources: str = "") -> dict:
+        """Answer a question; returns the same JSON contract as `qa ask --json`. `sources`: ids to search
+        only (comma-separated; `convention` is the Convention)."""
+        return api_answer(live.current, question, lang, articles, chapters, sources)
 
     t = texts("uk")
     with gr.Blocks(title="Budapest Convention QA") as app:
@@ -239,6 +246,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Фільтри · Filters", open=False):
                     article_filter = gr.Textbox(label=t["filter_articles"] + " / Only articles", elem_id="qa-filter")
                     chapter_filter = gr.CheckboxGroup(choices=chapters, label=t["filter_chapters"] + " / Only chapters")
+                    source_filter = gr.CheckboxGroup(choices=filter_choices([]), label=t["filter_sources"]
+                                                     + " / Only sources", elem_id="qa-filter-sources")
                 examples = gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question],
                                        label=t["examples"] + " · Examples", elem_id="qa-examples")
             with gr.Column(scale=3):  # two texts side by side need the width
@@ -249,20 +258,31 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     toc_list = gr.Dataset(components=["textbox"], samples=[[entry] for entry, _ in toc_choices],
                                           type="index", layout="table", samples_per_page=len(toc_choices) or 1,
                                           label=t["toc"], elem_id="qa-toc-list")
+                    toc_ids = gr.State([chunk_id for _, chunk_id in toc_choices])  # what this page's list shows
 
         with gr.Tab("Квіз · Quiz", elem_id="qa-tab-quiz"):
             quiz_tab(index, chapters)
 
+        def after_change(listed) -> tuple:
+            """A source added or removed: the source filter and the contents (a new act's articles) follow."""
+            entries = toc(live.current.index)
+            return (gr.update(choices=filter_choices(listed), value=[]), gr.update(choices=entries, value=None),
+                    gr.Dataset(samples=[[entry] for entry, _ in entries], samples_per_page=len(entries) or 1),
+                    [chunk_id for _, chunk_id in entries])
+
+        with gr.Tab("Джерела · Sources", elem_id="qa-tab-sources"):
+            *sources_outputs, refreshed = sources_tab(live, [source_filter, open_article, toc_list, toc_ids], after_change)
+
         relabel_outputs = [chatbot, question, send, new, chips, sources, copy_box, related, open_article]
         outputs = [chatbot, question, conv, chips, sources, copy_box, *relabel_outputs]
-        inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter]
+        inputs = [question, chatbot, conv, ui_lang, article_filter, chapter_filter, source_filter]
         send.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
         chips.select(on_chip, [chips, conv, ui_lang], [panel, related, copy_box], api_visibility="private")
         related.select(on_related, [related, conv, ui_lang], [panel, related], api_visibility="private")
         open_article.input(on_toc, [open_article, conv, ui_lang], [panel, related, open_article],
                            api_visibility="private")
-        toc_list.click(on_toc_list, [toc_list, conv, ui_lang], [panel, related], api_visibility="private")
+        toc_list.click(on_toc_list, [toc_list, conv, ui_lang, toc_ids], [panel, related], api_visibility="private")
         # an example is a question to ask, not only text to put in the box
         examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
         ui_lang.change(on_lang, [ui_lang, sources, panel], [*relabel_outputs, panel, toc_list],
@@ -270,6 +290,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         new.click(new_conversation, [ui_lang], [chatbot, question, conv, chips, sources, copy_box, panel, related],
                   api_visibility="private")
         gr.api(api_ask, api_name="ask")
+        # a page opened after an upload elsewhere shows today's sources, filter and contents
+        app.load(refreshed, None,
+                 [*sources_outputs, source_filter, open_article, toc_list, toc_ids], api_visibility="private")
     return app
 
 

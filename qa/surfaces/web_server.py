@@ -8,6 +8,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ..answering.pipeline import Assistant
+from ..sources.formats import DEFAULT_MAX_BYTES
 from .web_app import STATE_SESSIONS, build_app
 from .web_text import CSS
 
@@ -21,17 +22,19 @@ def _slow_idle_polling(app: gr.Blocks) -> None:
     queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, 0.05)
 
 
-# Routes Gradio mounts that this app never uses: uploads (unauthenticated files of any size into a temp
-# folder shared with other Gradio servers, served back), the public monitoring dashboard, media streams,
+# Routes Gradio mounts that this app never uses: the public monitoring dashboard, media streams,
 # recordings, the proxy, run history, custom components and the "vibe" editor. Everything else stays
-# (README: "Routes the server answers").
+# (README: "Routes the server answers"). Uploads are open for the sources tab only, with their own limit.
 UNUSED_ROUTES = re.compile(
-    r"^(?:/gradio_api)?/(?:upload|upload_progress|monitoring|stream|process_recording|proxy=|run-history|runs|"
+    r"^(?:/gradio_api)?/(?:monitoring|stream|process_recording|proxy=|run-history|runs|"
     r"vibe-edit|undo-vibe-edit|vibe-code|vibe-starter-queries|custom_component|dev/reload)(?:[/{=]|$)"
 )
+UPLOAD_ROUTE = re.compile(r"^(?:/gradio_api)?/upload$")
 
-
-MAX_BODY_BYTES = 256 * 1024  # a 2 000-character question is at most ~24 KB of JSON; uploads are closed
+MAX_BODY_BYTES = 256 * 1024  # a 2 000-character question is at most ~24 KB of JSON
+# A source file is at most the readers' limit (50 MB); Gradio refuses a larger file part itself
+# (max_file_size), this bounds the whole multipart body before Gradio reads it.
+MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES + 64 * 1024
 
 
 class ClosedRoutes:
@@ -50,16 +53,17 @@ class ClosedRoutes:
             await _plain(send, 404, b"Not Found")
             return
         if scope["type"] == "http":
+            limit = MAX_UPLOAD_BYTES if UPLOAD_ROUTE.match(scope.get("path", "")) else MAX_BODY_BYTES
             length = dict(scope.get("headers") or []).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                await _plain(send, 413, b'{"error": "request too large: a question is at most a few thousand characters"}',
-                             b"application/json")
+            if not length.isdigit() or int(length) > limit:
+                await _plain(send, 413, b'{"error": "request too large: a question is at most a few thousand '
+                             b'characters, a source file at most 50 MB"}', b"application/json")
                 return
-            receive = _bounded_receive(receive)  # a body sent without a length is cut off at the same size
+            receive = _bounded_receive(receive, limit)  # a body sent without a length is cut off at the same size
         await self.app(scope, receive, send)
 
 
-def _bounded_receive(receive):
+def _bounded_receive(receive, limit: int = MAX_BODY_BYTES):
     received = 0
 
     async def bounded():
@@ -67,7 +71,7 @@ def _bounded_receive(receive):
         message = await receive()
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:
+            if received > limit:
                 return {"type": "http.disconnect"}  # Gradio stops reading, as if the client went away
         return message
 
@@ -91,7 +95,7 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, share
     _slow_idle_polling(app)
     app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
                css=CSS, footer_links=["api"], quiet=not block, show_error=True,
-               state_session_capacity=STATE_SESSIONS, max_file_size="1kb", enable_monitoring=False,
+               state_session_capacity=STATE_SESSIONS, max_file_size=DEFAULT_MAX_BYTES, enable_monitoring=False,
                app_kwargs={"middleware": [Middleware(ClosedRoutes)]})
     if block:
         app.block_thread()
