@@ -69,3 +69,21 @@ def test_instruments_outside_the_corpus_are_recognised():
     protocol = named_instruments("Коли був прийнятий Додатковий протокол?")[0]
     assert answered_by_mention("Коли був прийнятий Додатковий протокол?", protocol)
     assert not answered_by_mention("Коли Україна ратифікувала Додатковий протокол?", protocol)
+
+
+def test_ukrainian_spelling_is_restored_before_matching():
+    """Missing diacritics, Russian letters and endings, doubled letters and a dropped apostrophe are repaired;
+    a word the dictionary knows, and a word with no known repair, stay as typed."""
+    from qa.retrieval.spelling import restore_spelling
+
+    assert restore_spelling("шо таке дані про рух інформаціі") == "шо таке дані про рух інформації"
+    assert restore_spelling("збирання данних про трафик") == "збирання даних про трафік"
+    assert restore_spelling("постачальник послуг по конвенции") == "постачальник послуг по конвенції"
+    assert restore_spelling("незаконий доступп до компютерної системи") == "незаконний доступ до комп'ютерної системи"
+    assert restore_spelling("Що таке незаконний доступ?") == "Що таке незаконний доступ?"
+    assert restore_spelling("в реальному времени") == "в реальному времени"  # no Ukrainian repair: left alone
+    q = analyse("збирання данних про трафик")
+    assert q.text == "збирання данних про трафик" and q.search_text == "збирання даних про трафік"
+    from qa.sources.lexicon import uk_lemma
+
+    assert uk_lemma("даних") in q.uk_lemmas  # matched as the corpus's own word form is

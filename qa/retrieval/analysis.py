@@ -32,6 +32,7 @@ from .reference_router import (
     follow_up_paragraph,
     without_act_names,
 )
+from .spelling import restore_spelling
 
 # A question long enough to describe facts is read sentence by sentence: each sentence may call for
 # another provision (the access, the damage, the evidence abroad).
@@ -112,7 +113,7 @@ class Question:
     """Everything later stages need to know about a question, computed once."""
 
     text: str  # as asked (validated, whitespace folded)
-    search_text: str  # what is matched: the text, or its Cyrillic reading when it was transliterated Ukrainian
+    search_text: str  # what is matched: the text (its Ukrainian words' spelling restored), or its Cyrillic reading
     lang: str  # the language it is written in: drives matching, whatever the answer language
     answer_lang: str  # the language of the answer (the user's switch, else `lang`)
     uk_lemmas: tuple[str, ...]  # Ukrainian lemmas, stop words removed (Ukrainian questions)
@@ -261,6 +262,8 @@ def analyse(text: str, answer_lang: str | None = None, embed=None, acts: tuple[A
     the index's acts other than the Convention, which references may name."""
     search_text = transliterate(text) if looks_transliterated(text) else text
     lang = detect_language(search_text, default="uk")
+    if lang == "uk":  # "данних про трафик" is matched as "даних про трафік"
+        search_text = restore_spelling(search_text)
     if lang == "uk":
         uk_search, via_synonym = uk_query_terms(search_text)
         uk_lemmas = uk_terms(search_text)

@@ -197,3 +197,9 @@ def document_terms(text: str, title_en: str = "") -> list[str]:
 
 def en_terms_if_english(text: str) -> list[str]:
     return en_terms(text) if detect_language(text) == "en" else []
+
+
+@lru_cache(maxsize=100_000)
+def uk_known(word: str) -> bool:
+    """Whether the Ukrainian dictionary knows this word form (apostrophes as the dictionary writes them)."""
+    return _analyzer().word_is_known(word.lower().replace("’", "'").replace("ʼ", "'"))
