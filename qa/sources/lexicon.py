@@ -64,17 +64,23 @@ def uk_lemma(word: str) -> str:
 
 
 _english = None
+_english_lock = threading.Lock()
 
 
 @lru_cache(maxsize=100_000)
 def en_stem(word: str) -> str:
-    """Snowball (Porter 2) English stem: 'interceptions'/'intercepted'/'intercept' → 'intercept'."""
-    global _english
-    if _english is None:
-        import snowballstemmer
+    """Snowball (Porter 2) English stem: 'interceptions'/'intercepted'/'intercept' → 'intercept'.
 
-        _english = snowballstemmer.stemmer("english")
-    return _english.stemWord(word.lower())
+    A snowballstemmer object keeps the word it is working on in itself, so two threads stemming at once
+    corrupt each other (an IndexError deep in the stemmer, seen under 16 concurrent questions): one stemmer,
+    one word at a time; a stem takes microseconds and each word is stemmed once (the cache)."""
+    global _english
+    with _english_lock:
+        if _english is None:
+            import snowballstemmer
+
+            _english = snowballstemmer.stemmer("english")
+        return _english.stemWord(word.lower())
 
 
 def uk_terms(text: str) -> list[str]:
