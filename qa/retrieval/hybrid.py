@@ -28,8 +28,8 @@ from .reference_router import ActNames, Reference
 MODES = ("hybrid", "dense", "bm25")
 PREAMBLE_PENALTY = 0.5
 DEFINITIONS_PENALTY = 0.2  # Article 1 is the vocabulary of every story, the answer only to a definitional question
-SECTION_BOOST = 0.1
-PHRASE_WORD_BONUS = 0.5  # a concept named by several words counts for more, per extra word  # the part of the Convention the question asks about (analysis.sections_asked)
+SECTION_BOOST = 0.1  # the part of the Convention the question asks about (analysis.sections_asked)
+PHRASE_WORD_BONUS = 0.5  # a concept named by several words counts for more, per extra word
 COUNTERPART_SHARE = 0.5  # a question across a border: the counterpart gains this share of its power's score
 DEFINITION_BOOST = 0.3
 CONCEPT_BOOST = 0.25  # an annotated word points at the provisions that cover it
