@@ -13,6 +13,7 @@ from .language import detect_language
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁёІіЇїЄєҐґ’'ʼ]+(?:-[A-Za-zА-Яа-яІіЇїЄєҐґ’'ʼ]+)*|\d+(?:/\d+)?")
 _APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’"})
+_DICTIONARY_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})  # pymorphy3's dictionary writes "'"
 GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary_en_uk.tsv"
 SYNONYMS_PATH = Path(__file__).resolve().parent.parent / "data" / "synonyms_uk.tsv"
 _POSSESSIVE = re.compile(r"[’'`]s\b")
@@ -208,4 +209,4 @@ def en_terms_if_english(text: str) -> list[str]:
 @lru_cache(maxsize=100_000)
 def uk_known(word: str) -> bool:
     """Whether the Ukrainian dictionary knows this word form (apostrophes as the dictionary writes them)."""
-    return _analyzer().word_is_known(word.lower().replace("’", "'").replace("ʼ", "'"))
+    return _analyzer().word_is_known(word.lower().translate(_DICTIONARY_APOSTROPHES))
