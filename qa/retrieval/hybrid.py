@@ -154,8 +154,8 @@ class HybridRetriever:
         if q.is_scenario and self.mode == "hybrid" and q.clause_vectors is not None:
             fused = (1 - SCENARIO_CLAUSE_WEIGHT) * fused + SCENARIO_CLAUSE_WEIGHT * self._best_clause(q)
         if self.mode == "hybrid":
-            for row in defining_rows(q, self.definitions) if q.asks_definition else ():
-                fused[row] += DEFINITION_BOOST
+            if q.asks_definition:  # only then are the defined terms looked up (lazily, once)
+                fused[defining_rows(q, self.definitions)] += DEFINITION_BOOST
             if self.use_concepts:
                 self._boost_concepts(q, fused)
             for instrument in q.instruments:  # "when was the Additional Protocol adopted?": the mention answers
