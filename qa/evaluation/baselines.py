@@ -106,6 +106,7 @@ def systems(index: Index, settings: Settings) -> dict[str, Callable[[], System]]
         "hybrid, no router": lambda: pipeline_system(index, settings, use_router=False),
         "hybrid, Ukrainian text only": lambda: pipeline_system(index, settings, english=False),
         "hybrid, no concept layer": lambda: pipeline_system(index, settings, use_concepts=False),
+        "hybrid, no article profiles": lambda: pipeline_system(index, settings, use_profiles=False),
         "hybrid, no glossary": lambda: pipeline_system(index, settings, use_glossary=False),
         "dense only": lambda: pipeline_system(index, settings, mode="dense", use_router=False, abstain=False),
         "bm25 only": lambda: pipeline_system(index, settings, mode="bm25", use_router=False, abstain=False),

