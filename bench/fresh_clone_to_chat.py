@@ -5,8 +5,8 @@
 Clones this checkout into a temporary folder, runs `bash scripts/setup.sh` there with an empty model cache
 (so the ONNX conversion is part of the time), starts `.venv/bin/qa serve` as the README says (the index is
 built on first run), and asks one question through the chat's API with gradio_client. Prints the time of
-each step and the total. pip's own download cache is whatever this machine has: a truly new machine also
-downloads the packages.
+each step and the total. uv's and pip's download caches are whatever this machine has (uv's is empty
+until setup.sh has run once with the default cache folder).
 """
 
 from __future__ import annotations
