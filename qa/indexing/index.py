@@ -43,7 +43,7 @@ from .store import read_store, write_store
 FORMAT_VERSION = 3  # 3: article profiles embedded beside the chunks
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
 VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
-PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the article profiles (sources.profiles) and their vectors
+PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the article profiles' vectors and rows (sources.profiles)
 CHECKSUMMED = (VECTORS, VECTORS_EN, STORE, PROFILES, PROFILE_ROWS)
 EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
 

@@ -96,7 +96,7 @@ class HybridRetriever:
             if c.source == CONVENTION and c.article:
                 self._article_rows.setdefault(c.article, []).append(i)
         self._article_rows = {a: np.array(r, dtype=np.int64) for a, r in self._article_rows.items()}
-        profiled = {**self._article_rows, "preamble": self._part_rows["preamble"]}  # the preamble has profiles too
+        profiled = {**self._article_rows, **{part: self._part_rows[part] for part in ("preamble", "header")}}
         self._profiles = ArticleProfiles.of(index, profiled) if mode == "hybrid" and use_profiles else None
         self.acts = acts_in(index.chunks)
 

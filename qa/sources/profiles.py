@@ -19,12 +19,13 @@ from pathlib import Path
 from ..errors import CorpusError
 
 LANGS = ("uk", "en")
-_TARGET = re.compile(r"^(?:preamble|\d{1,3}(?:\.\d{1,2})?)$")
+_TARGET = re.compile(r"^(?:preamble|header|\d{1,3}(?:\.\d{1,2})?)$")
 
 
 @dataclass(frozen=True)
 class Profile:
-    """One description of what a provision covers: the article (or "preamble"), optionally its paragraph."""
+    """One description of what a provision covers: the article (or "preamble", "header"), optionally its
+    paragraph."""
 
     article: str
     paragraph: str | None
@@ -40,7 +41,7 @@ class Profile:
 
 
 def parse_profiles(raw: str, origin: str = "profiles") -> tuple[Profile, ...]:
-    """Rows `ARTICLE<TAB>LANG<TAB>TEXT` ("16", "18.3" or "preamble"); `#` starts a comment line."""
+    """Rows `ARTICLE<TAB>LANG<TAB>TEXT` ("16", "18.3", "preamble" or "header"); `#` starts a comment line."""
     rows = []
     for number, line in enumerate(raw.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
