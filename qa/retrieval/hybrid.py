@@ -43,6 +43,7 @@ REFERENCE_BOOST = 0.35
 OWN_LANGUAGE_WEIGHT = 0.6  # a provision's dense score: its version in the question's language, then the other
 GLOSSARY_WEIGHT = 0.5  # English questions: glossary lemmas on the Ukrainian text, beside BM25 on the English
 DENSE_CANDIDATES = 256
+LEXICAL_FLOOR = {"en": 0.35, "uk": 0.7}  # the lexical weight's share left at zero lexical coverage
 PROFILE_WEIGHT = 0.5  # the article whose profiles (sources.profiles) the question resembles most gains up to this …
 PROFILE_FLOOR = 0.2  # … of which this share always, the rest as the question's words leave the text's vocabulary
 
@@ -304,8 +305,9 @@ class HybridRetriever:
         l = lexical / max(float(lexical.max()), 1e-6) if self.mode != "dense" else np.zeros_like(lexical)
         wd = self.settings.dense_weight if self.mode != "bm25" else 0.0
         wl = self.settings.lexical_weight if self.mode != "dense" else 0.0
-        if self.mode == "hybrid" and lang == "en":
-            wl *= 0.35 + 0.65 * min(coverage, 1.0)
+        if self.mode == "hybrid":  # words the text does not know are no lexical evidence: meaning decides more
+            floor = LEXICAL_FLOOR.get(lang, 1.0)
+            wl *= floor + (1 - floor) * min(coverage, 1.0)
         return (wd * d + wl * l) / max(wd + wl, 1e-6)
 
 
