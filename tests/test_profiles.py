@@ -125,3 +125,33 @@ def test_profiles_lead_an_everyday_question_to_the_article_that_covers_it(assist
     monkeypatch.setattr(hybrid, "PROFILE_WEIGHT", 0.0)
     without = assistant.retriever.retrieve(question, k=20)
     assert _margin(with_profiles, "5") > _margin(without, "5") + 0.05
+
+
+@pytest.mark.parametrize("content, message", [
+    ("# header\n2\tde\tEin Text\n", "profiles.tsv:2: expected ARTICLE<TAB>uk|en<TAB>description"),
+    (None, "article profiles"),
+])
+def test_a_bad_profiles_file_is_one_line_and_exit_2_before_any_embedding_and_the_index_is_kept(
+        mini_settings, tmp_path, content, message):
+    import os
+    import subprocess
+    import sys
+
+    from qa.checksums import sha256_file
+
+    open_index(mini_settings)
+    build = current_build(mini_settings.index_dir)
+    before = {p.name: sha256_file(p) for p in build.iterdir()}
+    profiles = tmp_path / "profiles.tsv"
+    if content is not None:
+        profiles.write_text(content, encoding="utf-8")
+    env = {**os.environ, "QA_INDEX_DIR": str(mini_settings.index_dir), "QA_CORPUS_DIR": str(mini_settings.corpus_dir),
+           "QA_PROFILES_PATH": str(profiles)}
+    out = subprocess.run([sys.executable, "-m", "qa", "index", "build"], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "embedding passages" not in out.stderr + out.stdout
+    assert current_build(mini_settings.index_dir) == build
+    assert {p.name: sha256_file(p) for p in build.iterdir()} == before

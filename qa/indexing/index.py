@@ -208,12 +208,13 @@ def _build_locked(settings: Settings, progress: Progress) -> Path:
     with staging_build(settings.index_dir) as staging:
         progress("parsing corpus", 0.0)
         chunks = load_chunks(files)
+        profile_rows = load_profiles(settings.profiles_path)  # a bad annotation fails before any embedding
         sources = registered_sources(settings.index_dir)
         for _record, extra in sources:
             chunks.extend(extra)
         embedder = embedder_for(settings)
         vectors, vectors_en = embed_chunks(chunks, embedder, progress)
-        profiles = ProfileVectors.of(load_profiles(settings.profiles_path), embedder, settings.cache_dir)
+        profiles = ProfileVectors.of(profile_rows, embedder, settings.cache_dir)
         progress("writing index", 0.95)
         terms = [chunk_terms(c) for c in chunks]
         manifest = {
