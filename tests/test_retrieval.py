@@ -56,3 +56,21 @@ def test_langchain_retriever_honours_k_per_call_and_carries_citation_metadata(re
     assert isinstance(meta["refs"], list)
     with pytest.raises(ValueError, match="positive"):
         retriever.invoke("What is illegal access?", k=0)
+
+
+@pytest.mark.parametrize("lang, floor", [("uk", 0.7), ("en", 0.35)])
+def test_lexical_weight_shrinks_with_the_share_of_words_the_text_knows(real_index, real_settings, lang, floor):
+    """Words the text does not know are no lexical evidence: at zero coverage only `floor` of the lexical
+    weight is left, at full coverage all of it; the dense side is untouched."""
+    import numpy as np
+
+    r = HybridRetriever(real_index, real_settings)
+    n = len(real_index.chunks)
+    dense, lexical = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    lexical[0] = 1.0
+    weights = real_settings.dense_weight + real_settings.lexical_weight
+    full = r._fuse(dense, lexical, lang, 1.0)[0] * weights
+    none = r._fuse(dense, lexical, lang, 0.0)
+    assert full == pytest.approx(real_settings.lexical_weight)
+    wl = real_settings.lexical_weight * floor
+    assert none[0] == pytest.approx(wl / (real_settings.dense_weight + wl))
