@@ -168,16 +168,19 @@ def build_app(assistant: Assistant | LiveAssistant) -> gr.Blocks:
         ui_lang = answer.language
         words = safe(answer.answer).split(" ")
         history.append({"role": "assistant", "content": ""})
+        cleared = False  # the question box is emptied once: what the user types while the answer streams stays
         for end in range(STREAM_STEP, len(words), STREAM_STEP):
             history[-1] = {"role": "assistant", "content": " ".join(words[:end]) + " …"}
-            yield (history, "", conv, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 9)
+            yield (history, gr.skip() if cleared else "", conv, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 9)
+            cleared = True
         history[-1] = {"role": "assistant", "content": " ".join(words)}
         citations = [c.to_json() for c in answer.citations]
         new_conv = Conversation(article=next((c["article"] for c in citations if c.get("article")), conv.article),
                                 citations=citations, lang=answer.language)
         chips = gr.update(choices=[(c["label"], c["chunk_id"]) for c in citations], value=None,
                           visible=bool(citations))
-        yield (history, "", new_conv, chips, _sources_table(answer), gr.update(value=""), *relabel(ui_lang))
+        yield (history, gr.skip() if cleared else "", new_conv, chips, _sources_table(answer), gr.update(value=""),
+               *relabel(ui_lang))
 
     def on_chip(chunk_id: str | None, conv: Conversation, lang_choice: str):
         lang = lang_choice if lang_choice in ("uk", "en") else conv.lang
