@@ -14,7 +14,7 @@ if [[ "$extras" == *test* || "$extras" == *st* ]]; then
   .venv/bin/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
 fi
 if ! { .venv/bin/python -m pip install --quiet "uv==0.13.9" &&
-       .venv/bin/uv pip install --quiet --python .venv/bin/python -c constraints.txt -e ".[$extras]"; }; then
+       .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e ".[$extras]"; }; then
   echo "setup: uv unavailable or failed; installing with pip instead" >&2
   .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$extras]"
 fi
