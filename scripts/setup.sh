@@ -6,6 +6,8 @@
 # Everything else is installed by uv (itself from PyPI, into the venv): the same pins in 6–7 s where pip
 # takes 48 s for the chat's extras and ~160 s for the tests' (README "Install"). uv keeps the torch already
 # installed (2.13.0+cpu satisfies ==2.13.0); if uv cannot be had or fails, pip does the same install.
+# uv compiles the bytecode as pip does by default: with PYTHONDONTWRITEBYTECODE=1 (as on these machines)
+# every new process would otherwise compile gradio, langchain and the rest again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-ui}"
