@@ -106,7 +106,7 @@ class OnnxE5Embedder:
         threads = _usable_cores()
         self._session_loading = ThreadPoolExecutor(1, thread_name_prefix="onnx-session").submit(
             _onnx_session, converted.model, threads)
-        self._passage_sessions: list = []  # one single-threaded session, made when passages are first embedded
+        self._passage_session_made = None  # a single-threaded session, made when passages are first embedded
         self._threads = threads
         facts = converted.manifest
         special = facts["special"]
@@ -134,9 +134,9 @@ class OnnxE5Embedder:
 
     def _passage_session(self):
         with self._lazy_lock:
-            if not self._passage_sessions:
-                self._passage_sessions.append(_onnx_session(Path(self.engine.model_path), 1))
-            return self._passage_sessions[0]
+            if self._passage_session_made is None:
+                self._passage_session_made = _onnx_session(Path(self.engine.model_path), 1)
+            return self._passage_session_made
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Runs of similar length, each single-threaded, one run per core at a time: small runs of whole

@@ -14,8 +14,6 @@ import numpy as np
 from ..sources.profiles import Profile
 from .embedders import Embedder
 
-BATCH = 128
-
 
 @dataclass(frozen=True)
 class ProfileVectors:
@@ -34,8 +32,7 @@ class ProfileVectors:
         cached = _cache_path(cache_dir, texts, embedder) if cache_dir else None
         vectors = _read_cached(cached, (len(texts), embedder.dim)) if cached else None
         if vectors is None:
-            parts = [embedder.embed_passages(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
-            vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+            vectors = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
             if cached:
                 _write_cached(cached, vectors)
         return cls(profiles, vectors)

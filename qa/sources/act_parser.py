@@ -104,6 +104,10 @@ class ArticleDraft(Generic[T]):
         else:
             self.intro.append(item)
 
+    def pieces(self) -> list[tuple[str | None, list[T]]]:
+        """The intro (paragraph None) if any, then each numbered paragraph: one chunk or provision each."""
+        return ([(None, self.intro)] if self.intro else []) + list(self.paragraphs)
+
 
 def split_blocks(raw: str) -> list[Block]:
     """Blocks between blank lines, wrapped lines joined (the Convention's and the commentary's text)."""
@@ -334,12 +338,8 @@ class ActParser:
         )
 
     def _article_chunks(self, art: ArticleDraft[Block]) -> list[Chunk]:
-        pieces: list[tuple[str | None, list[Block]]] = []
-        if art.intro:
-            pieces.append((None, art.intro))
-        pieces.extend(art.paragraphs)
         chunks = []
-        for paragraph, blocks in pieces:
+        for paragraph, blocks in art.pieces():
             text, sub_spans = spans(blocks, self.grammar.numbered)
             suffix = f":{paragraph}" if paragraph else ""
             chunks.append(

@@ -269,12 +269,8 @@ class EnglishParser:
                                                        f"paragraph {position} was expected")
 
     def _article_provisions(self, art: _Article) -> list[EnglishProvision]:
-        pieces: list[tuple[str | None, list[_Line]]] = []
-        if art.intro:
-            pieces.append((None, art.intro))
-        pieces.extend(art.paragraphs)
         out = []
-        for paragraph, lines in pieces:
+        for paragraph, lines in art.pieces():
             text, spans = _spans(lines)
             suffix = f":{paragraph}" if paragraph else ""
             out.append(EnglishProvision(f"{CONVENTION}:art{art.number}{suffix}", "article", text, lines[0].number,
