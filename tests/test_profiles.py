@@ -9,8 +9,8 @@ import pytest
 
 from qa.config import PROJECT_ROOT
 from qa.errors import CorpusError
-from qa.indexing.index import PROFILE_ROWS, PROFILES, check_status, current_build, open_index
-from qa.indexing.profile_vectors import ProfileVectors
+from qa.indexing.index import check_status, current_build, open_index
+from qa.indexing.profile_vectors import PROFILE_ROWS, PROFILES, ProfileVectors
 from qa.retrieval import hybrid
 from qa.retrieval.profile_match import ArticleProfiles
 from qa.sources.profiles import Profile, load_profiles, parse_profiles
@@ -70,16 +70,20 @@ def test_tampered_profile_vectors_are_detected(mini_settings):
 
 
 class CountingEmbedder:
-    """Counts the passages it is asked to embed; deterministic unit vectors from the text's length."""
+    """Counts the passages and questions it is asked to embed; deterministic unit vectors from the text's length."""
 
     id, dim = "counting", 4
 
     def __init__(self):
-        self.passages = 0
+        self.passages = self.questions = 0
 
     def embed_passages(self, texts):
         self.passages += len(texts)
         return np.eye(self.dim, dtype=np.float32)[[len(t) % self.dim for t in texts]]
+
+    def embed_queries(self, texts):
+        self.questions += len(texts)
+        return np.eye(self.dim, dtype=np.float32)[[(len(t) + 1) % self.dim for t in texts]]
 
 
 def test_profile_vectors_are_cached_by_text_and_embedder_and_a_damaged_cache_is_remade(tmp_path):
@@ -87,13 +91,14 @@ def test_profile_vectors_are_cached_by_text_and_embedder_and_a_damaged_cache_is_
     embedder = CountingEmbedder()
     first = ProfileVectors.of(rows, embedder, tmp_path)
     second = ProfileVectors.of(rows, embedder, tmp_path)
-    assert embedder.passages == 2 and np.array_equal(first.vectors, second.vectors)
-    (cached,) = (tmp_path / "profiles").glob("*.npy")
-    cached.write_bytes(b"not an array")
+    assert embedder.passages == 2 and embedder.questions == 2 and np.array_equal(first.vectors, second.vectors)
+    assert first.classifier.labels == ("2", "3")
+    passages = next(f for f in (tmp_path / "profiles").glob("*.npy") if np.array_equal(np.load(f), first.vectors))
+    passages.write_bytes(b"not an array")
     assert np.array_equal(ProfileVectors.of(rows, embedder, tmp_path).vectors, first.vectors)
     assert embedder.passages == 4
     ProfileVectors.of(parse_profiles("2\ten\tone changed\n3\ten\tthree\n"), embedder, tmp_path)
-    assert embedder.passages == 6 and len(list((tmp_path / "profiles").glob("*.npy"))) == 2
+    assert embedder.passages == 6 and len(list((tmp_path / "profiles").glob("*.npy"))) == 4
 
 
 def test_the_best_matching_article_gains_the_weight_and_the_typical_ones_nothing():

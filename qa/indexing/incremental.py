@@ -24,7 +24,7 @@ from ..sources.chunks import Chunk
 from ..sources.ingest import source_chunks
 from ..sources.registry import SourceRecord, SourceRegistry, registered_checksums
 from .embedders import embedder_for
-from .index import (PROFILE_ROWS, PROFILES, STORE, VECTORS, VECTORS_EN, Progress, Status, _build_lock,
+from .index import (STORE, VECTORS, VECTORS_EN, Progress, Status, _build_lock,
                     _build_locked, _clear_leftovers,
                     _quiet, _remove_old_builds, check_status, chunk_terms, embed_chunks, publish, source_entry,
                     staging_build, write_build)
@@ -117,7 +117,7 @@ def _apply(settings: Settings, status: Status, to_add: list[SourceRecord], to_re
                 "last_change": {"added": [r.id for r in to_add], "removed": sorted(to_remove),
                                 "seconds": round(time.perf_counter() - started, 2)}}
     with staging_build(settings.index_dir) as staging:
-        profiles = ProfileVectors.read(status.path / PROFILES, status.path / PROFILE_ROWS)  # unchanged: copied
+        profiles = ProfileVectors.read(status.path)  # unchanged: copied
         write_build(staging, chunks, terms, np.vstack([kept[VECTORS], vectors]),
                     np.vstack([kept[VECTORS_EN], vectors_en]), profiles, manifest)
         final = publish(settings.index_dir, staging)

@@ -37,14 +37,14 @@ from ..sources.registry import SourceRecord
 from .bm25 import BM25
 from . import ann
 from .embedders import Embedder, embedder_for
-from .profile_vectors import ProfileVectors
+from .profile_vectors import CLASSIFIER, ProfileVectors
+from .profile_vectors import FILES as PROFILE_FILES
 from .store import read_store, write_store
 
-FORMAT_VERSION = 3  # 3: article profiles embedded beside the chunks
+FORMAT_VERSION = 4  # 3: article profiles embedded beside the chunks; 4: and the classifier fitted on them
 VECTORS, STORE, MANIFEST, CURRENT = "vectors.faiss", "chunks.sqlite", "manifest.json", "CURRENT"
 VECTORS_EN = "vectors.en.faiss"  # the English version of each provision, row for row (zeros where none)
-PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the article profiles' vectors and rows (sources.profiles)
-CHECKSUMMED = (VECTORS, VECTORS_EN, STORE, PROFILES, PROFILE_ROWS)
+CHECKSUMMED = (VECTORS, VECTORS_EN, STORE, *PROFILE_FILES)  # the profiles' files: profile_vectors
 EMBED_BATCH = 128  # passages per embedder call: the onnx engine sorts each call by length to pad little
 
 Progress = Callable[[str, float], None]
@@ -291,7 +291,7 @@ def write_build(staging: Path, chunks: list[Chunk], terms: list[list[str]], vect
         vector_index = ann.build_vector_index(np.ascontiguousarray(matrix, dtype=np.float32), spec, zero_rows=True)
         faiss.write_index(vector_index, str(staging / name))
     write_store(staging / STORE, chunks, terms)
-    profiles.write(staging / PROFILES, staging / PROFILE_ROWS)
+    profiles.write(staging)
     manifest = {**manifest, "chunk_count": len(chunks), "faiss_index": type(vector_index).__name__,
                 "vector_index": spec.to_json(),
                 "english_passages": sum(1 for c in chunks if c.text_en),
@@ -341,7 +341,7 @@ def load_index(build: Path, embedder: Embedder) -> Index:
         spec = ann.spec_from_manifest(manifest)  # the kind and search settings the build was made with
         vectors = ann.read_vector_index(build / VECTORS, spec)
         vectors_en = ann.read_vector_index(build / VECTORS_EN, spec)
-        profiles = ProfileVectors.read(build / PROFILES, build / PROFILE_ROWS)
+        profiles = ProfileVectors.read(build)
     except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
         raise IndexCorrupted(f"index at {build} cannot be read: {exc}") from exc
     if not (vectors.ntotal == vectors_en.ntotal == len(chunks) == manifest.get("chunk_count")):
@@ -351,6 +351,8 @@ def load_index(build: Path, embedder: Embedder) -> Index:
     if profiles.vectors.shape != (len(profiles.profiles), embedder.dim):
         raise IndexCorrupted(f"index at {build}: {profiles.vectors.shape[0]} profile vectors of dimension "
                              f"{profiles.vectors.shape[1]} for {len(profiles.profiles)} profiles")
+    if profiles.classifier is not None and profiles.classifier.weights.shape[0] != embedder.dim:
+        raise IndexCorrupted(f"index at {build}: {CLASSIFIER} of dimension {profiles.classifier.weights.shape[0]}")
     return Index(chunks, vectors, BM25(terms), manifest, embedder, build, vectors_en, profiles)
 
 

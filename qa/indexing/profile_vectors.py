@@ -1,4 +1,5 @@
-"""The article profiles (sources.profiles) as vectors, embedded with each index build and kept in it."""
+"""The article profiles (sources.profiles) as vectors, embedded with each index build and kept in it, with
+the classifier fitted on them (profile_classifier)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ import numpy as np
 
 from ..sources.profiles import Profile
 from .embedders import Embedder
+from .profile_classifier import ProfileClassifier
+
+PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the profiles' vectors (as passages) and rows
+CLASSIFIER, CLASSIFIER_LABELS = "classifier.npy", "classifier.json"  # its weights and bias, and their labels
+FILES = (PROFILES, PROFILE_ROWS, CLASSIFIER, CLASSIFIER_LABELS)
 
 
 @dataclass(frozen=True)
@@ -22,38 +28,67 @@ class ProfileVectors:
 
     profiles: tuple[Profile, ...]
     vectors: np.ndarray
+    classifier: ProfileClassifier | None = None  # None when the profiles name fewer than two parts
 
     @classmethod
     def of(cls, profiles: tuple[Profile, ...], embedder: Embedder, cache_dir: Path | None = None) -> "ProfileVectors":
-        """The profiles embedded as passages (each describes a provision, as a chunk's text does). The
-        vectors depend only on the texts and the embedder, so they are kept in `cache_dir` and a rebuild
-        after a corpus change, or a test's small index, does not embed the same thousand lines again."""
+        """The profiles embedded as passages (each describes a provision, as a chunk's text does), and the
+        classifier fitted on them embedded as questions (which is what it will be shown). The vectors depend
+        only on the texts and the embedder, so they are kept in `cache_dir` and a rebuild after a corpus
+        change, or a test's small index, does not embed the same thousand lines again."""
         texts = [p.text for p in profiles]
-        cached = _cache_path(cache_dir, texts, embedder) if cache_dir else None
-        vectors = _read_cached(cached, (len(texts), embedder.dim)) if cached else None
-        if vectors is None:
-            vectors = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
-            if cached:
-                _write_cached(cached, vectors)
-        return cls(profiles, vectors)
+        vectors = _embedded(texts, embedder, cache_dir, as_questions=False)
+        labels = [p.article for p in profiles]
+        classifier = None
+        if len(set(labels)) >= 2:
+            classifier = ProfileClassifier.fit(_embedded(texts, embedder, cache_dir, as_questions=True), labels)
+        return cls(profiles, vectors, classifier)
 
-    def write(self, vectors_path: Path, rows_path: Path) -> None:
-        np.save(vectors_path, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
-        rows_path.write_text(json.dumps([p.to_json() for p in self.profiles], ensure_ascii=False), encoding="utf-8")
+    def write(self, folder: Path) -> None:
+        np.save(folder / PROFILES, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
+        (folder / PROFILE_ROWS).write_text(json.dumps([p.to_json() for p in self.profiles], ensure_ascii=False),
+                                           encoding="utf-8")
+        classifier = self.classifier or ProfileClassifier((), np.zeros((self.vectors.shape[1], 0), np.float32),
+                                                          np.zeros(0, np.float32))
+        classifier.write(folder / CLASSIFIER, folder / CLASSIFIER_LABELS)
 
     @classmethod
-    def read(cls, vectors_path: Path, rows_path: Path) -> "ProfileVectors":
+    def read(cls, folder: Path) -> "ProfileVectors":
         """Raises OSError or ValueError on unreadable files (the loader reports the index as corrupted)."""
-        rows = json.loads(rows_path.read_text(encoding="utf-8"))
+        rows = json.loads((folder / PROFILE_ROWS).read_text(encoding="utf-8"))
         try:
             profiles = tuple(Profile.from_json(r) for r in rows)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"{rows_path.name}: {exc}") from exc
-        return cls(profiles, np.load(vectors_path, allow_pickle=False))
+            raise ValueError(f"{PROFILE_ROWS}: {exc}") from exc
+        classifier = ProfileClassifier.read(folder / CLASSIFIER, folder / CLASSIFIER_LABELS)
+        if not set(classifier.labels) <= {p.article for p in profiles}:
+            raise ValueError(f"{CLASSIFIER_LABELS}: labels that no profile has")
+        return cls(profiles, np.load(folder / PROFILES, allow_pickle=False), classifier if classifier.labels else None)
 
 
-def _cache_path(cache_dir: Path, texts: list[str], embedder: Embedder) -> Path:
-    digest = hashlib.sha256("\n".join([embedder.id, *texts]).encode("utf-8")).hexdigest()[:32]
+def _embedded(texts: list[str], embedder: Embedder, cache_dir: Path | None, as_questions: bool) -> np.ndarray:
+    """The texts embedded as passages or as questions, from the cache when it has them."""
+    cached = _cache_path(cache_dir, texts, embedder, as_questions) if cache_dir else None
+    vectors = _read_cached(cached, (len(texts), embedder.dim)) if cached else None
+    if vectors is None:
+        if not texts:
+            vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+        elif as_questions:
+            vectors = np.vstack([embedder.embed_queries(texts[i : i + QUESTION_BATCH])
+                                 for i in range(0, len(texts), QUESTION_BATCH)])
+        else:
+            vectors = embedder.embed_passages(texts)
+        if cached:
+            _write_cached(cached, vectors)
+    return vectors
+
+
+QUESTION_BATCH = 64  # profiles are short: one padded batch of this many is cheap
+
+
+def _cache_path(cache_dir: Path, texts: list[str], embedder: Embedder, as_questions: bool) -> Path:
+    digest = hashlib.sha256("\n".join([embedder.id, *(["query"] if as_questions else []), *texts])
+                            .encode("utf-8")).hexdigest()[:32]
     return cache_dir / "profiles" / f"{digest}.npy"
 
 

@@ -46,6 +46,7 @@ DENSE_CANDIDATES = 256
 LEXICAL_FLOOR = {"en": 0.35, "uk": 0.7}  # the lexical weight's share left at zero lexical coverage
 PROFILE_WEIGHT = 0.5  # the article whose profiles (sources.profiles) the question resembles most gains up to this …
 PROFILE_FLOOR = 0.2  # … of which this share always, the rest as the question's words leave the text's vocabulary
+CLASSIFIER_WEIGHT = 1.0  # × the probability that the question is about the article (indexing.profile_classifier)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class HybridRetriever:
             # one that names the part it asks about ("the preamble", "who signed") has said where to look
             weight = PROFILE_WEIGHT * (PROFILE_FLOOR + (1 - PROFILE_FLOOR) * (1 - coverage))
             self._profiles.boost(q.vector, fused, weight, q.clause_vectors if q.is_scenario else None)
+            self._profiles.classify(q.vector, fused, CLASSIFIER_WEIGHT)
         if self.mode == "hybrid":
             if q.asks_definition:  # only then are the defined terms looked up (lazily, once)
                 fused[defining_rows(q, self.definitions)] += DEFINITION_BOOST

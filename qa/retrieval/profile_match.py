@@ -3,7 +3,8 @@ the situations it covers does the question resemble most?
 
 Chunks are matched by what the provision says; profiles by what it is about in other people's words. Per
 article the best profile's cosine counts, spread so that the best article gains the full weight and the
-typical one nothing (the same normalisation as the dense chunk scores).
+typical one nothing (the same normalisation as the dense chunk scores). The classifier fitted on the
+profiles (indexing.profile_classifier) adds its probability that the question is about the article.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..indexing.index import Index
+from ..indexing.profile_classifier import ProfileClassifier
 
 CLAUSE_SHARE = 0.5  # a fact pattern: its best-matching sentence counts as much as the whole story
 
@@ -25,6 +27,8 @@ class ArticleProfiles:
     group: np.ndarray  # profile → article number in `articles`
     articles: tuple[str, ...]
     rows: tuple[np.ndarray, ...]  # chunk rows of each article
+    classifier: ProfileClassifier | None = None
+    classified: tuple[int, ...] = ()  # each classifier label's position in `articles` (-1: not in this index)
 
     @classmethod
     def of(cls, index: Index, article_rows: dict[str, np.ndarray]) -> "ArticleProfiles | None":
@@ -37,8 +41,10 @@ class ArticleProfiles:
         articles = tuple(dict.fromkeys(index.profiles.profiles[i].article for i in keep))
         number = {a: n for n, a in enumerate(articles)}
         group = np.array([number[index.profiles.profiles[i].article] for i in keep], dtype=np.int64)
+        classifier = index.profiles.classifier
+        classified = tuple(number.get(label, -1) for label in classifier.labels) if classifier else ()
         return cls(np.ascontiguousarray(index.profiles.vectors[keep]), group, articles,
-                   tuple(article_rows[a] for a in articles))
+                   tuple(article_rows[a] for a in articles), classifier, classified)
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Per article, the best cosine of the question with one of its profiles, in either language (the
@@ -61,3 +67,11 @@ class ArticleProfiles:
         for rows, gain in zip(self.rows, spread):
             if gain > 0:
                 fused[rows] += weight * float(gain)
+
+    def classify(self, vector: np.ndarray, fused: np.ndarray, weight: float) -> None:
+        """Add `weight` × the classifier's probability that the question is about each article."""
+        if self.classifier is None:
+            return
+        for position, probability in zip(self.classified, self.classifier.probabilities(vector)):
+            if position >= 0:
+                fused[self.rows[position]] += weight * float(probability)
