@@ -165,8 +165,6 @@ def act_index(tmp_path_factory, law):
     from qa.config import load_settings
     from qa.indexing.index import (
         MANIFEST,
-        PROFILE_ROWS,
-        PROFILES,
         STORE,
         VECTORS,
         VECTORS_EN,
@@ -193,7 +191,7 @@ def act_index(tmp_path_factory, law):
         flat.add(np.ascontiguousarray(np.vstack([old.reconstruct_n(0, old.ntotal), new]).astype(np.float32)))
         faiss.write_index(flat, str(build / name))
     write_store(build / STORE, chunks, terms)
-    base.profiles.write(build / PROFILES, build / PROFILE_ROWS)
+    base.profiles.write(build)
     (build / MANIFEST).write_text(json.dumps(base.manifest | {"chunk_count": len(chunks)}), encoding="utf-8")
     return settings, load_index(build, base.embedder)
 

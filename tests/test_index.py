@@ -10,7 +10,8 @@ from qa.indexing.index import CURRENT, check_status, current_build, open_index
 def test_build_writes_faiss_sqlite_and_manifest(mini_settings):
     index = open_index(mini_settings)
     build = current_build(mini_settings.index_dir)
-    assert sorted(p.name for p in build.iterdir()) == ["chunks.sqlite", "manifest.json", "profiles.json", "profiles.npy",
+    assert sorted(p.name for p in build.iterdir()) == ["chunks.sqlite", "classifier.json", "classifier.npy",
+                                                      "manifest.json", "profiles.json", "profiles.npy",
                                                       "vectors.en.faiss", "vectors.faiss"]
     manifest = json.loads((build / "manifest.json").read_text())
     assert manifest["chunk_count"] == len(index.chunks) == index.vectors.ntotal == 9

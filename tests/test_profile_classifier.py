@@ -60,7 +60,7 @@ def test_its_files_round_trip_and_inconsistent_ones_are_refused(tmp_path):
     read = ProfileClassifier.read(tmp_path / "w.npy", tmp_path / "w.json")
     assert read.labels == fitted.labels and np.array_equal(read.weights, fitted.weights)
     np.save(tmp_path / "w.npy", np.zeros((9, 2), dtype=np.float32))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="of shape"):
         ProfileClassifier.read(tmp_path / "w.npy", tmp_path / "w.json")
 
 

@@ -37,7 +37,7 @@ def test_the_shipped_profiles_cover_every_substantive_article_in_both_languages(
     for article in map(str, range(2, 36)):
         for lang in ("uk", "en"):
             assert sum(1 for r in rows if r.article == article and r.lang == lang) >= 8, (article, lang)
-    assert {r.article for r in rows} <= {str(n) for n in range(1, 49)} | {"preamble"}
+    assert {r.article for r in rows} <= {str(n) for n in range(1, 49)} | {"preamble", "header"}
 
 
 def test_a_build_keeps_the_profiles_it_was_made_from_and_goes_stale_when_they_change(mini_settings, tmp_path):
@@ -86,19 +86,23 @@ class CountingEmbedder:
         return np.eye(self.dim, dtype=np.float32)[[(len(t) + 1) % self.dim for t in texts]]
 
 
-def test_profile_vectors_are_cached_by_text_and_embedder_and_a_damaged_cache_is_remade(tmp_path):
+def test_profile_vectors_and_classifier_are_cached_by_text_and_embedder_and_a_damaged_cache_is_remade(tmp_path):
     rows = parse_profiles("2\ten\tone\n3\ten\tthree\n")
     embedder = CountingEmbedder()
     first = ProfileVectors.of(rows, embedder, tmp_path)
     second = ProfileVectors.of(rows, embedder, tmp_path)
     assert embedder.passages == 2 and embedder.questions == 2 and np.array_equal(first.vectors, second.vectors)
-    assert first.classifier.labels == ("2", "3")
-    passages = next(f for f in (tmp_path / "profiles").glob("*.npy") if np.array_equal(np.load(f), first.vectors))
-    passages.write_bytes(b"not an array")
-    assert np.array_equal(ProfileVectors.of(rows, embedder, tmp_path).vectors, first.vectors)
-    assert embedder.passages == 4
+    assert first.classifier.labels == second.classifier.labels == ("2", "3")
+    assert np.array_equal(first.classifier.weights, second.classifier.weights)
+    cached = list((tmp_path / "profiles").glob("*.npy"))
+    assert len(cached) == 3  # passages, questions, the fitted classifier
+    for damaged in cached:
+        damaged.write_bytes(b"not an array")
+    third = ProfileVectors.of(rows, embedder, tmp_path)
+    assert np.array_equal(third.vectors, first.vectors) and np.allclose(third.classifier.weights, first.classifier.weights)
+    assert embedder.passages == 4 and embedder.questions == 4
     ProfileVectors.of(parse_profiles("2\ten\tone changed\n3\ten\tthree\n"), embedder, tmp_path)
-    assert embedder.passages == 6 and len(list((tmp_path / "profiles").glob("*.npy"))) == 4
+    assert embedder.passages == 6 and len(list((tmp_path / "profiles").glob("*.npy"))) == 6
 
 
 def test_the_best_matching_article_gains_the_weight_and_the_typical_ones_nothing():

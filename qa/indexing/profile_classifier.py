@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 C = 30.0  # inverse regularisation, per profile (as in scikit-learn's LogisticRegression(C=…))
+FIT_VERSION = 1  # part of a cached fit's key: a change to the fit below must not reuse an older one
 MAX_ITERATIONS = 400
 HISTORY = 10  # L-BFGS memory
 TOLERANCE = 1e-6
@@ -67,8 +68,18 @@ class ProfileClassifier:
     def to_json(self) -> dict:
         return {"labels": list(self.labels), "dim": int(self.weights.shape[0]), "c": C}
 
+    def stacked(self) -> np.ndarray:
+        """Weights with the bias as their last row: one float32 array, as the build and the cache keep it."""
+        return np.vstack([self.weights, self.bias[None, :]]).astype(np.float32)
+
+    @classmethod
+    def from_stacked(cls, labels: tuple[str, ...], stacked: np.ndarray) -> "ProfileClassifier":
+        if stacked.ndim != 2 or stacked.shape[1] != len(labels) or stacked.shape[0] < 2:
+            raise ValueError(f"classifier weights of shape {stacked.shape} for {len(labels)} labels")
+        return cls(labels, np.ascontiguousarray(stacked[:-1]), np.ascontiguousarray(stacked[-1]))
+
     def write(self, weights_path: Path, labels_path: Path) -> None:
-        np.save(weights_path, np.vstack([self.weights, self.bias[None, :]]).astype(np.float32), allow_pickle=False)
+        np.save(weights_path, self.stacked(), allow_pickle=False)
         labels_path.write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -78,10 +89,7 @@ class ProfileClassifier:
             labels = tuple(str(label) for label in json.loads(labels_path.read_text(encoding="utf-8"))["labels"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{labels_path.name}: no labels") from exc
-        stacked = np.load(weights_path, allow_pickle=False)
-        if stacked.ndim != 2 or stacked.shape[1] != len(labels) or stacked.shape[0] < 2:
-            raise ValueError(f"{weights_path.name}: shape {stacked.shape} for {len(labels)} labels")
-        return cls(labels, np.ascontiguousarray(stacked[:-1]), np.ascontiguousarray(stacked[-1]))
+        return cls.from_stacked(labels, np.load(weights_path, allow_pickle=False))
 
 
 def _lbfgs(loss, theta: np.ndarray) -> np.ndarray:

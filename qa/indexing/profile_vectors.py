@@ -14,7 +14,7 @@ import numpy as np
 
 from ..sources.profiles import Profile
 from .embedders import Embedder
-from .profile_classifier import ProfileClassifier
+from .profile_classifier import C, FIT_VERSION, ProfileClassifier
 
 PROFILES, PROFILE_ROWS = "profiles.npy", "profiles.json"  # the profiles' vectors (as passages) and rows
 CLASSIFIER, CLASSIFIER_LABELS = "classifier.npy", "classifier.json"  # its weights and bias, and their labels
@@ -38,11 +38,7 @@ class ProfileVectors:
         change, or a test's small index, does not embed the same thousand lines again."""
         texts = [p.text for p in profiles]
         vectors = _embedded(texts, embedder, cache_dir, as_questions=False)
-        labels = [p.article for p in profiles]
-        classifier = None
-        if len(set(labels)) >= 2:
-            classifier = ProfileClassifier.fit(_embedded(texts, embedder, cache_dir, as_questions=True), labels)
-        return cls(profiles, vectors, classifier)
+        return cls(profiles, vectors, _classifier(profiles, embedder, cache_dir))
 
     def write(self, folder: Path) -> None:
         np.save(folder / PROFILES, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
@@ -66,9 +62,27 @@ class ProfileVectors:
         return cls(profiles, np.load(folder / PROFILES, allow_pickle=False), classifier if classifier.labels else None)
 
 
+def _classifier(profiles: tuple[Profile, ...], embedder: Embedder, cache_dir: Path | None) -> ProfileClassifier | None:
+    """The classifier fitted on the profiles embedded as questions (what it will be shown), from the cache
+    when it has the same fit (a test suite builds many small indexes over the same profiles)."""
+    texts, labels = [p.text for p in profiles], [p.article for p in profiles]
+    names = tuple(dict.fromkeys(labels))
+    if len(names) < 2:
+        return None
+    key = [f"classifier C={C} fit={FIT_VERSION}", *texts, *labels]
+    cached = _cache_path(cache_dir, key, embedder) if cache_dir else None
+    stacked = _read_cached(cached, (embedder.dim + 1, len(names))) if cached else None
+    if stacked is not None:
+        return ProfileClassifier.from_stacked(names, stacked)
+    fitted = ProfileClassifier.fit(_embedded(texts, embedder, cache_dir, as_questions=True), labels)
+    if cached:
+        _write_cached(cached, fitted.stacked())
+    return fitted
+
+
 def _embedded(texts: list[str], embedder: Embedder, cache_dir: Path | None, as_questions: bool) -> np.ndarray:
     """The texts embedded as passages or as questions, from the cache when it has them."""
-    cached = _cache_path(cache_dir, texts, embedder, as_questions) if cache_dir else None
+    cached = _cache_path(cache_dir, ["query", *texts] if as_questions else texts, embedder) if cache_dir else None
     vectors = _read_cached(cached, (len(texts), embedder.dim)) if cached else None
     if vectors is None:
         if not texts:
@@ -86,9 +100,8 @@ def _embedded(texts: list[str], embedder: Embedder, cache_dir: Path | None, as_q
 QUESTION_BATCH = 64  # profiles are short: one padded batch of this many is cheap
 
 
-def _cache_path(cache_dir: Path, texts: list[str], embedder: Embedder, as_questions: bool) -> Path:
-    digest = hashlib.sha256("\n".join([embedder.id, *(["query"] if as_questions else []), *texts])
-                            .encode("utf-8")).hexdigest()[:32]
+def _cache_path(cache_dir: Path, texts: list[str], embedder: Embedder) -> Path:
+    digest = hashlib.sha256("\n".join([embedder.id, *texts]).encode("utf-8")).hexdigest()[:32]
     return cache_dir / "profiles" / f"{digest}.npy"
 
 
