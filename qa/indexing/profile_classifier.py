@@ -7,9 +7,11 @@ which directions of the embedding tell the articles apart and which say nothing,
 the question is about. It is a multinomial logistic regression over the profiles embedded as questions,
 fitted with each index build (about a second) and kept in the build beside the profile vectors.
 
-Measured on questions from an author who never saw the profiles (helper-written, tuning split), with the
-profiles alone as training data: the classifier's first article is right for 0.77 of them, and adding its
-probabilities to the hybrid score moved top-1 from 0.77 to 0.82.
+Measured on the 224 answerable calibration questions of a writer whose style no mechanism had been fitted
+to, with the profiles alone as training data: the classifier's own first article is right for 0.77 of
+them; adding its probabilities to the hybrid score moved the first retrieved article from 0.76 to 0.80
+right (0.82 with the second profile set). Trained on evaluation questions as well, it did no better on
+another writer's questions, so it learns from the profiles only.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class ProfileClassifier:
+    """P(part | question) = softmax(question · weights + bias) over the parts the profiles describe."""
+
     labels: tuple[str, ...]  # the part each column scores: an article number, "preamble" or "header"
     weights: np.ndarray  # [dim, labels]
     bias: np.ndarray  # [labels]
