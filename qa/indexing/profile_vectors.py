@@ -87,17 +87,11 @@ def _embedded(texts: list[str], embedder: Embedder, cache_dir: Path | None, as_q
     if vectors is None:
         if not texts:
             vectors = np.zeros((0, embedder.dim), dtype=np.float32)
-        elif as_questions:
-            vectors = np.vstack([embedder.embed_queries(texts[i : i + QUESTION_BATCH])
-                                 for i in range(0, len(texts), QUESTION_BATCH)])
-        else:
-            vectors = embedder.embed_passages(texts)
+        else:  # the engine batches them itself
+            vectors = embedder.embed_queries(texts) if as_questions else embedder.embed_passages(texts)
         if cached:
             _write_cached(cached, vectors)
     return vectors
-
-
-QUESTION_BATCH = 64  # profiles are short: one padded batch of this many is cheap
 
 
 def _cache_path(cache_dir: Path, texts: list[str], embedder: Embedder) -> Path:
