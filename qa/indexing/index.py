@@ -37,8 +37,7 @@ from ..sources.registry import SourceRecord
 from .bm25 import BM25
 from . import ann
 from .embedders import Embedder, embedder_for
-from .profile_vectors import CLASSIFIER, ProfileVectors
-from .profile_vectors import FILES as PROFILE_FILES
+from .profile_vectors import CLASSIFIER, FILES as PROFILE_FILES, ProfileVectors
 from .store import read_store, write_store
 
 FORMAT_VERSION = 4  # 3: article profiles embedded beside the chunks; 4: and the classifier fitted on them

@@ -38,7 +38,7 @@ class ProfileClassifier:
     bias: np.ndarray  # [labels]
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: list[str], c: float = C) -> "ProfileClassifier":
+    def fit(cls, vectors: np.ndarray, labels: list[str]) -> "ProfileClassifier":
         """Maximum likelihood with an L2 penalty on the weights, by L-BFGS: deterministic, numpy only."""
         names = tuple(dict.fromkeys(labels))
         y = np.array([names.index(label) for label in labels], dtype=np.int64)
@@ -46,7 +46,7 @@ class ProfileClassifier:
         n, dim = x.shape
         onehot = np.zeros((n, len(names)))
         onehot[np.arange(n), y] = 1.0
-        penalty = 1.0 / (c * n)
+        penalty = 1.0 / (C * n)
 
         def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
             w, b = theta[: dim * len(names)].reshape(dim, len(names)), theta[dim * len(names):]
